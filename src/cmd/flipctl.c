@@ -1,0 +1,2 @@
+/* placeholder until flipctl lands */
+int main(void) { return 1; }

@@ -1,0 +1,2 @@
+/* placeholder until the daemon main lands */
+int main(void) { return 1; }
