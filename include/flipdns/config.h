@@ -19,13 +19,13 @@
 #include <sys/types.h>
 
 #include "flipdns/error.h"
+#include "flipdns/names.h"
 
 /* Limits: a zone has a handful of nameservers; these bound fixed arrays. */
 #define FD_CONF_MAX_NS        8
 #define FD_CONF_MAX_NS_ADDRS  8
 #define FD_CONF_MAX_LISTEN    16
 #define FD_CONF_MAX_IDS       32
-#define FD_DNAME_TEXT_MAX     256   /* presentation name incl. final dot + NUL */
 
 struct fd_ipaddr {
 	int family;          /* AF_INET or AF_INET6 */

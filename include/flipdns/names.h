@@ -14,6 +14,7 @@
 #include "flipdns/error.h"
 
 #define FD_DNAME_WIRE_MAX   255
+#define FD_DNAME_TEXT_MAX   256  /* presentation name incl. final dot + NUL */
 #define FD_LABEL_MAX        63
 #define FD_APP_NAME_MAX     63
 #define FD_GROUP_LABEL_LEN  12   /* generated labels: 12 base32 chars = 60 bits */
