@@ -39,7 +39,7 @@ struct fd_change {
 	int n_reserved;
 	uint32_t serial;       /* out: the zone serial after the change */
 	bool changed;          /* out: false when the request was a no-op */
-	char msg[256];         /* out: what is wrong, on error */
+	char msg[640];         /* out: what is wrong, on error */
 };
 
 /* Side selector for fd_change_group_switch. */

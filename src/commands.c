@@ -1,0 +1,583 @@
+/*
+ * commands.c - the control commands as a table; see commands.h.
+ *
+ * Each handler checks its arguments, calls the change or lookup it names,
+ * and renders the result.  Argument names a command accepts are listed in
+ * its row, so an unknown or misspelt argument is an error, not ignored.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "flipdns/changes.h"
+#include "flipdns/commands.h"
+#include "flipdns/history.h"
+#include "flipdns/render.h"
+
+struct cmd_ctx {
+	const struct fd_cmd_env *env;
+	MDB_txn *txn;
+	struct fd_change chg;      /* for write commands */
+	json_t *args;
+	char msg[640];
+};
+
+typedef enum fd_err (*cmd_fn)(struct cmd_ctx *x, json_t **result);
+
+struct cmd_row {
+	const char *name;
+	cmd_fn fn;
+	bool writes;
+	const char *const *args;   /* NULL-terminated names accepted */
+};
+
+#define ERR(x, e, ...) do {                                          \
+	snprintf((x)->msg, sizeof((x)->msg), __VA_ARGS__);           \
+	return (e);                                                  \
+} while (0)
+
+/* A string argument; FD_EINVAL with a message for a wrong type. */
+static enum fd_err
+arg_str(struct cmd_ctx *x, const char *key, bool required, const char **out)
+{
+	json_t *v = json_object_get(x->args, key);
+
+	*out = NULL;
+	if (v == NULL) {
+		if (required)
+			ERR(x, FD_EINVAL, "missing argument '%s'", key);
+		return FD_OK;
+	}
+	if (!json_is_string(v))
+		ERR(x, FD_EINVAL, "argument '%s' must be a string", key);
+	*out = json_string_value(v);
+	return FD_OK;
+}
+
+static enum fd_err
+arg_u32(struct cmd_ctx *x, const char *key, uint32_t max, bool *given,
+    uint32_t *out)
+{
+	json_t *v = json_object_get(x->args, key);
+	json_int_t n;
+
+	*given = false;
+	if (v == NULL)
+		return FD_OK;
+	if (!json_is_integer(v))
+		ERR(x, FD_EINVAL, "argument '%s' must be an integer", key);
+	n = json_integer_value(v);
+	if (n < 0 || n > (json_int_t)max)
+		ERR(x, FD_EINVAL, "%s %lld is out of range 0..%u", key,
+		    (long long)n, max);
+	*given = true;
+	*out = (uint32_t)n;
+	return FD_OK;
+}
+
+/* "primary": "web1" | null | absent, for group.set */
+static enum fd_err
+arg_app_ref(struct cmd_ctx *x, const char *key, struct fd_app_ref *ref)
+{
+	json_t *v = json_object_get(x->args, key);
+
+	ref->given = v != NULL;
+	ref->name = NULL;
+	if (v == NULL || json_is_null(v))
+		return FD_OK;
+	if (!json_is_string(v))
+		ERR(x, FD_EINVAL, "argument '%s' must be an app name or null", key);
+	ref->name = json_string_value(v);
+	return FD_OK;
+}
+
+/* ADDRESS (FQDN or bare label) -> label */
+static enum fd_err
+arg_address(struct cmd_ctx *x, char *label)
+{
+	const char *address;
+	enum fd_err err;
+
+	if ((err = arg_str(x, "address", true, &address)) != FD_OK)
+		return err;
+	if (fd_address_to_label(address, x->env->cfg->origin, label) != FD_OK)
+		ERR(x, FD_EINVAL, "'%s' is not a group address in %s", address,
+		    x->env->cfg->origin);
+	return FD_OK;
+}
+
+/* {cname} or {addrs: [...]} -> endpoints */
+static enum fd_err
+arg_endpoints(struct cmd_ctx *x, struct fd_endpoints *ep)
+{
+	json_t *addrs = json_object_get(x->args, "addrs");
+	const char *cname;
+	enum fd_err err;
+	size_t i;
+	json_t *a;
+
+	if ((err = arg_str(x, "cname", false, &cname)) != FD_OK)
+		return err;
+	if ((cname != NULL) == (addrs != NULL))
+		ERR(x, FD_EINVAL, "give either a cname or addrs (not both, not "
+		    "neither)");
+	if (cname != NULL)
+		return fd_endpoints_cname(ep, cname, x->msg, sizeof(x->msg));
+	if (!json_is_array(addrs) || json_array_size(addrs) == 0)
+		ERR(x, FD_EINVAL, "argument 'addrs' must be a non-empty array of "
+		    "addresses");
+	fd_endpoints_clear_addrs(ep);
+	json_array_foreach(addrs, i, a) {
+		if (!json_is_string(a))
+			ERR(x, FD_EINVAL, "addrs[%zu] must be a string", i);
+		err = fd_endpoints_add_addr(ep, json_string_value(a), x->msg,
+		    sizeof(x->msg));
+		if (err != FD_OK)
+			return err;
+	}
+	return FD_OK;
+}
+
+static enum fd_err
+render_app(struct cmd_ctx *x, const char *name, json_t **result)
+{
+	struct fd_app_view v;
+	enum fd_err err;
+
+	err = fd_store_get_app(x->env->st, x->txn, name, strlen(name), &v);
+	if (err == FD_ENOTFOUND)
+		ERR(x, err, "app %s not found", name);
+	if (err != FD_OK)
+		ERR(x, err, "%s", fd_strerror(err));
+	*result = fd_json_app(&v, x->env->cfg->origin);
+	return FD_OK;
+}
+
+static enum fd_err
+render_group(struct cmd_ctx *x, const char *label, json_t **result)
+{
+	struct fd_group_view v;
+	enum fd_err err;
+
+	err = fd_store_get_group(x->env->st, x->txn, label, strlen(label), &v);
+	if (err == FD_ENOTFOUND)
+		ERR(x, err, "group %s.%s not found", label, x->env->cfg->origin);
+	if (err != FD_OK)
+		ERR(x, err, "%s", fd_strerror(err));
+	*result = fd_json_group(&v, x->env->cfg->origin);
+	return FD_OK;
+}
+
+static enum fd_err
+cmd_app_write(struct cmd_ctx *x, json_t **result, bool create)
+{
+	struct fd_endpoints ep;
+	const char *name;
+	enum fd_err err;
+
+	if ((err = arg_str(x, "name", true, &name)) != FD_OK ||
+	    (err = arg_endpoints(x, &ep)) != FD_OK)
+		return err;
+	err = create ? fd_change_app_add(&x->chg, name, &ep) :
+	    fd_change_app_set(&x->chg, name, &ep);
+	if (err != FD_OK)
+		return err;
+	return render_app(x, name, result);
+}
+
+static enum fd_err
+cmd_app_add(struct cmd_ctx *x, json_t **result)
+{
+	return cmd_app_write(x, result, true);
+}
+
+static enum fd_err
+cmd_app_set(struct cmd_ctx *x, json_t **result)
+{
+	return cmd_app_write(x, result, false);
+}
+
+static enum fd_err
+cmd_app_show(struct cmd_ctx *x, json_t **result)
+{
+	const char *name;
+	enum fd_err err;
+
+	if ((err = arg_str(x, "name", true, &name)) != FD_OK)
+		return err;
+	return render_app(x, name, result);
+}
+
+static enum fd_err
+cmd_app_status(struct cmd_ctx *x, json_t **result)
+{
+	struct fd_app_view v;
+	const char *name;
+	enum fd_err err;
+
+	if ((err = arg_str(x, "name", true, &name)) != FD_OK)
+		return err;
+	err = fd_store_get_app(x->env->st, x->txn, name, strlen(name), &v);
+	if (err == FD_ENOTFOUND)
+		ERR(x, err, "app %s not found", name);
+	if (err != FD_OK)
+		ERR(x, err, "%s", fd_strerror(err));
+	*result = json_pack("{s:s, s:s}", "name", name,
+	    "status", fd_app_status_name(fd_app_status_of(&v)));
+	return FD_OK;
+}
+
+static enum fd_err
+cmd_app_remove(struct cmd_ctx *x, json_t **result)
+{
+	const char *name;
+	enum fd_err err;
+
+	if ((err = arg_str(x, "name", true, &name)) != FD_OK ||
+	    (err = fd_change_app_remove(&x->chg, name)) != FD_OK)
+		return err;
+	*result = json_pack("{s:s}", "name", name);
+	return FD_OK;
+}
+
+/* Walk a whole database, rendering each record into an array. */
+static enum fd_err
+list_db(struct cmd_ctx *x, enum fd_store_db db, const char *key,
+    json_t **result)
+{
+	const char *origin = x->env->cfg->origin;
+	json_t *arr = json_array();
+	MDB_cursor *cur;
+	MDB_val k, v;
+	int rc;
+
+	rc = mdb_cursor_open(x->txn, fd_store_dbi(x->env->st, db), &cur);
+	if (rc != 0) {
+		json_decref(arr);
+		ERR(x, fd_store_err(rc), "%s", fd_strerror(fd_store_err(rc)));
+	}
+	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (db == FD_DB_APPS) {
+			struct fd_app_view a;
+
+			if (fd_app_decode(v.mv_data, v.mv_size, &a) != FD_OK)
+				continue;
+			a.name = k.mv_data;
+			a.name_len = k.mv_size;
+			json_array_append_new(arr, fd_json_app(&a, origin));
+		} else {
+			struct fd_group_view g;
+
+			if (fd_group_decode(v.mv_data, v.mv_size, &g) != FD_OK)
+				continue;
+			g.label = k.mv_data;
+			g.label_len = k.mv_size;
+			json_array_append_new(arr, fd_json_group(&g, origin));
+		}
+	}
+	mdb_cursor_close(cur);
+	*result = json_pack("{s:o}", key, arr);
+	return FD_OK;
+}
+
+static enum fd_err
+cmd_app_list(struct cmd_ctx *x, json_t **result)
+{
+	return list_db(x, FD_DB_APPS, "apps", result);
+}
+
+static enum fd_err
+cmd_group_list(struct cmd_ctx *x, json_t **result)
+{
+	return list_db(x, FD_DB_GROUPS, "groups", result);
+}
+
+static enum fd_err
+cmd_group_create(struct cmd_ctx *x, json_t **result)
+{
+	const char *label, *primary, *backup;
+	char out[FD_LABEL_MAX + 1];
+	bool ttl_given;
+	uint32_t ttl = 0;
+	enum fd_err err;
+
+	if ((err = arg_str(x, "label", false, &label)) != FD_OK ||
+	    (err = arg_str(x, "primary", false, &primary)) != FD_OK ||
+	    (err = arg_str(x, "backup", false, &backup)) != FD_OK ||
+	    (err = arg_u32(x, "ttl", FD_TTL_MAX, &ttl_given, &ttl)) != FD_OK)
+		return err;
+	err = fd_change_group_create(&x->chg, label, primary, backup, ttl_given,
+	    ttl, x->env->cfg->ttl, out);
+	if (err != FD_OK)
+		return err;
+	return render_group(x, out, result);
+}
+
+static enum fd_err
+cmd_group_show(struct cmd_ctx *x, json_t **result)
+{
+	char label[FD_LABEL_MAX + 1];
+	enum fd_err err;
+
+	if ((err = arg_address(x, label)) != FD_OK)
+		return err;
+	return render_group(x, label, result);
+}
+
+static enum fd_err
+cmd_group_set(struct cmd_ctx *x, json_t **result)
+{
+	char label[FD_LABEL_MAX + 1];
+	struct fd_app_ref primary, backup;
+	bool ttl_given;
+	uint32_t ttl = 0;
+	enum fd_err err;
+
+	if ((err = arg_address(x, label)) != FD_OK ||
+	    (err = arg_app_ref(x, "primary", &primary)) != FD_OK ||
+	    (err = arg_app_ref(x, "backup", &backup)) != FD_OK ||
+	    (err = arg_u32(x, "ttl", FD_TTL_MAX, &ttl_given, &ttl)) != FD_OK ||
+	    (err = fd_change_group_set(&x->chg, label, primary, backup,
+	    ttl_given, ttl)) != FD_OK)
+		return err;
+	return render_group(x, label, result);
+}
+
+static enum fd_err
+cmd_group_switch(struct cmd_ctx *x, json_t **result)
+{
+	char label[FD_LABEL_MAX + 1];
+	enum fd_switch_to to = FD_SWITCH_TOGGLE;
+	const char *side;
+	enum fd_err err;
+
+	if ((err = arg_address(x, label)) != FD_OK ||
+	    (err = arg_str(x, "to", false, &side)) != FD_OK)
+		return err;
+	if (side != NULL) {
+		if (strcmp(side, "primary") == 0)
+			to = FD_SWITCH_PRIMARY;
+		else if (strcmp(side, "backup") == 0)
+			to = FD_SWITCH_BACKUP;
+		else
+			ERR(x, FD_EINVAL, "'to' must be primary or backup, not '%s'",
+			    side);
+	}
+	if ((err = fd_change_group_switch(&x->chg, label, to)) != FD_OK)
+		return err;
+	return render_group(x, label, result);
+}
+
+static enum fd_err
+cmd_group_delete(struct cmd_ctx *x, json_t **result)
+{
+	char label[FD_LABEL_MAX + 1];
+	char fqdn[FD_DNAME_TEXT_MAX + FD_LABEL_MAX + 2];
+	enum fd_err err;
+
+	if ((err = arg_address(x, label)) != FD_OK ||
+	    (err = fd_change_group_delete(&x->chg, label)) != FD_OK)
+		return err;
+	snprintf(fqdn, sizeof(fqdn), "%s.%s", label, x->env->cfg->origin);
+	*result = json_pack("{s:s}", "address", fqdn);
+	return FD_OK;
+}
+
+static enum fd_err
+cmd_history(struct cmd_ctx *x, json_t **result)
+{
+	char label[FD_LABEL_MAX + 1];
+	const char *subject = NULL;
+	uint32_t limit = 50;
+	bool given;
+	json_t *rows;
+	enum fd_err err;
+
+	if (json_object_get(x->args, "address") != NULL) {
+		if ((err = arg_address(x, label)) != FD_OK)
+			return err;
+		subject = label;
+	}
+	if ((err = arg_u32(x, "limit", 1000000, &given, &limit)) != FD_OK)
+		return err;
+	if ((rows = fd_history_list(x->env->st, x->txn, subject, limit)) == NULL)
+		ERR(x, FD_ESTORE, "cannot read history");
+	*result = json_pack("{s:o}", "entries", rows);
+	return FD_OK;
+}
+
+static size_t
+db_count(struct cmd_ctx *x, enum fd_store_db db)
+{
+	MDB_stat ms;
+
+	if (mdb_stat(x->txn, fd_store_dbi(x->env->st, db), &ms) != 0)
+		return 0;
+	return ms.ms_entries;
+}
+
+static enum fd_err
+cmd_status(struct cmd_ctx *x, json_t **result)
+{
+	*result = json_pack("{s:s, s:I, s:s, s:I, s:I, s:I, s:I}",
+	    "version", FLIPDNS_VERSION,
+	    "uptime", (json_int_t)(time(NULL) - x->env->started),
+	    "zone", x->env->cfg->origin,
+	    "serial", (json_int_t)fd_store_serial(x->env->st, x->txn),
+	    "apps", (json_int_t)db_count(x, FD_DB_APPS),
+	    "groups", (json_int_t)db_count(x, FD_DB_GROUPS),
+	    "tombstones", (json_int_t)db_count(x, FD_DB_TOMBSTONES));
+	return FD_OK;
+}
+
+static const char *const args_none[] = {NULL};
+static const char *const args_app_write[] = {"name", "cname", "addrs", NULL};
+static const char *const args_name[] = {"name", NULL};
+static const char *const args_group_create[] = {"primary", "backup", "ttl",
+    "label", NULL};
+static const char *const args_address[] = {"address", NULL};
+static const char *const args_group_set[] = {"address", "primary", "backup",
+    "ttl", NULL};
+static const char *const args_group_switch[] = {"address", "to", NULL};
+static const char *const args_history[] = {"address", "limit", NULL};
+
+static const struct cmd_row cmd_table[] = {
+	{"app.add", cmd_app_add, true, args_app_write},
+	{"app.set", cmd_app_set, true, args_app_write},
+	{"app.list", cmd_app_list, false, args_none},
+	{"app.show", cmd_app_show, false, args_name},
+	{"app.remove", cmd_app_remove, true, args_name},
+	{"app.status", cmd_app_status, false, args_name},
+	{"group.create", cmd_group_create, true, args_group_create},
+	{"group.list", cmd_group_list, false, args_none},
+	{"group.show", cmd_group_show, false, args_address},
+	{"group.set", cmd_group_set, true, args_group_set},
+	{"group.switch", cmd_group_switch, true, args_group_switch},
+	{"group.delete", cmd_group_delete, true, args_address},
+	{"history", cmd_history, false, args_history},
+	{"status", cmd_status, false, args_none},
+};
+
+json_t *
+fd_command_error(json_t *id, enum fd_err err, const char *msg)
+{
+	return json_pack("{s:i, s:O, s:b, s:{s:s, s:s}}", "v", FD_PROTO_VERSION,
+	    "id", id ? id : json_null(), "ok", 0, "error",
+	    "code", fd_err_code(err), "message", msg ? msg : fd_strerror(err));
+}
+
+static const struct cmd_row *
+cmd_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(cmd_table) / sizeof(cmd_table[0]); i++)
+		if (strcmp(cmd_table[i].name, name) == 0)
+			return &cmd_table[i];
+	return NULL;
+}
+
+static enum fd_err
+check_args(struct cmd_ctx *x, const struct cmd_row *row)
+{
+	const char *key;
+	json_t *val;
+
+	json_object_foreach(x->args, key, val) {
+		bool known = false;
+
+		for (const char *const *a = row->args; *a != NULL; a++)
+			if (strcmp(*a, key) == 0)
+				known = true;
+		if (!known)
+			ERR(x, FD_EPROTO, "%s takes no argument '%s'", row->name, key);
+	}
+	return FD_OK;
+}
+
+json_t *
+fd_command_run(const struct fd_cmd_env *env, MDB_txn *batch, uid_t uid,
+    json_t *req, bool *wrote)
+{
+	const struct cmd_row *row;
+	struct cmd_ctx x;
+	json_t *id, *v, *result = NULL, *resp;
+	const char *name;
+	enum fd_err err;
+	int rc;
+
+	*wrote = false;
+	memset(&x, 0, sizeof(x));
+	x.env = env;
+	id = json_object_get(req, "id");
+	if (!json_is_object(req))
+		return fd_command_error(NULL, FD_EPROTO, "a request is a JSON object");
+	v = json_object_get(req, "v");
+	if (v != NULL && (!json_is_integer(v) ||
+	    json_integer_value(v) != FD_PROTO_VERSION))
+		return fd_command_error(id, FD_EPROTO,
+		    "unsupported protocol version (this daemon speaks 1)");
+	name = json_string_value(json_object_get(req, "cmd"));
+	if (name == NULL)
+		return fd_command_error(id, FD_EPROTO, "missing 'cmd' string");
+	if ((row = cmd_find(name)) == NULL) {
+		snprintf(x.msg, sizeof(x.msg), "unknown command '%s'", name);
+		return fd_command_error(id, FD_EPROTO, x.msg);
+	}
+	x.args = json_object_get(req, "args");
+	if (x.args == NULL)
+		x.args = json_object();
+	else if (!json_is_object(x.args))
+		return fd_command_error(id, FD_EPROTO, "'args' must be an object");
+	else
+		json_incref(x.args);
+	if ((err = check_args(&x, row)) != FD_OK)
+		goto out;
+
+	if (!row->writes) {
+		x.txn = batch;
+		err = row->fn(&x, &result);
+		goto out;
+	}
+	/* A nested transaction: this command alone is undone on failure. */
+	if ((rc = mdb_txn_begin(fd_store_env(env->st), batch, 0, &x.txn)) != 0) {
+		err = fd_store_err(rc);
+		snprintf(x.msg, sizeof(x.msg), "%s", fd_strerror(err));
+		goto out;
+	}
+	x.chg.st = env->st;
+	x.chg.txn = x.txn;
+	x.chg.uid = uid;
+	x.chg.now = (uint64_t)time(NULL);
+	x.chg.origin = env->cfg->origin;
+	x.chg.reserved = env->reserved;
+	x.chg.n_reserved = env->n_reserved;
+	err = row->fn(&x, &result);
+	if (err != FD_OK && x.msg[0] == '\0')
+		snprintf(x.msg, sizeof(x.msg), "%s", x.chg.msg[0] ? x.chg.msg :
+		    fd_strerror(err));
+	if (err == FD_OK) {
+		if ((rc = mdb_txn_commit(x.txn)) != 0) {
+			err = fd_store_err(rc);
+			snprintf(x.msg, sizeof(x.msg), "%s", fd_strerror(err));
+		} else {
+			*wrote = x.chg.changed;
+		}
+	} else {
+		mdb_txn_abort(x.txn);
+	}
+out:
+	json_decref(x.args);
+	if (err != FD_OK) {
+		json_decref(result);
+		if (err == FD_EFULL)
+			snprintf(x.msg, sizeof(x.msg), "store full: raise "
+			    "storage.map_size");
+		return fd_command_error(id, err, x.msg[0] ? x.msg :
+		    fd_strerror(err));
+	}
+	resp = json_pack("{s:i, s:O, s:b, s:o}", "v", FD_PROTO_VERSION,
+	    "id", id ? id : json_null(), "ok", 1,
+	    "result", result ? result : json_object());
+	return resp;
+}
