@@ -1,0 +1,398 @@
+/*
+ * control.c - the control socket server; see control.h.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/queue.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/listener.h>
+
+#include "flipdns/control.h"
+#include "flipdns/log.h"
+
+struct conn;
+
+/* One request waiting for the batch, or an error waiting its turn. */
+struct pending {
+	TAILQ_ENTRY(pending) entry;
+	struct conn *conn;
+	json_t *req;      /* NULL: resp is already made (framing error) */
+	json_t *resp;
+	bool wrote;
+};
+TAILQ_HEAD(pending_list, pending);
+
+struct conn {
+	struct fd_control *ctl;
+	struct bufferevent *bev;
+	uid_t uid;
+	gid_t gid;
+	pid_t pid;
+	int npending;      /* queued requests still pointing at us */
+	bool dead;         /* peer gone; free when npending drops to 0 */
+	bool discarding;   /* inside an oversized line: skip to its end */
+	bool close_after_write;
+};
+
+struct fd_control {
+	const struct fd_cmd_env *env;
+	struct event_base *base;
+	struct evconnlistener *listener;
+	struct event *flush_ev;     /* runs the batch after this loop turn's reads */
+	struct event *resume_ev;    /* re-enables accept after EMFILE */
+	struct pending_list pending;
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+};
+
+static void conn_free(struct conn *c);
+
+static void
+queue_push(struct conn *c, json_t *req, json_t *resp)
+{
+	struct fd_control *ctl = c->ctl;
+	struct pending *p = calloc(1, sizeof(*p));
+
+	if (p == NULL)
+		fatal("calloc");
+	p->conn = c;
+	p->req = req;
+	p->resp = resp;
+	c->npending++;
+	TAILQ_INSERT_TAIL(&ctl->pending, p, entry);
+	event_active(ctl->flush_ev, EV_WRITE, 0);
+}
+
+static void
+conn_send(struct conn *c, json_t *resp)
+{
+	char *line = json_dumps(resp, JSON_COMPACT);
+
+	if (line == NULL)
+		fatal("json_dumps");
+	evbuffer_add_printf(bufferevent_get_output(c->bev), "%s\n", line);
+	free(line);
+}
+
+/* Run every queued request in one write transaction, then answer them. */
+static void
+control_flush(evutil_socket_t fd, short what, void *arg)
+{
+	struct fd_control *ctl = arg;
+	struct pending_list batch;
+	struct pending *p;
+	MDB_txn *txn = NULL;
+	bool any_write = false;
+	int rc;
+
+	TAILQ_INIT(&batch);
+	TAILQ_CONCAT(&batch, &ctl->pending, entry);
+	rc = mdb_txn_begin(fd_store_env(ctl->env->st), NULL, 0, &txn);
+	TAILQ_FOREACH(p, &batch, entry) {
+		if (p->req == NULL)
+			continue;
+		if (rc != 0)
+			p->resp = fd_command_error(json_object_get(p->req, "id"),
+			    fd_store_err(rc), "cannot begin a transaction");
+		else
+			p->resp = fd_command_run(ctl->env, txn, p->conn->uid,
+			    p->req, &p->wrote);
+		any_write |= p->wrote;
+	}
+	if (rc == 0) {
+		/* Durable before acknowledged: commit (with fsync) first. */
+		rc = any_write ? mdb_txn_commit(txn) : (mdb_txn_abort(txn), 0);
+		if (rc != 0) {
+			log_warnx("control: commit failed: %s", mdb_strerror(rc));
+			TAILQ_FOREACH(p, &batch, entry) {
+				if (!p->wrote)
+					continue;
+				json_decref(p->resp);
+				p->resp = fd_command_error(json_object_get(p->req,
+				    "id"), fd_store_err(rc), rc == MDB_MAP_FULL ?
+				    "store full: raise storage.map_size" :
+				    "commit failed; nothing was changed");
+			}
+		}
+	}
+	while ((p = TAILQ_FIRST(&batch)) != NULL) {
+		TAILQ_REMOVE(&batch, p, entry);
+		if (!p->conn->dead)
+			conn_send(p->conn, p->resp);
+		if (--p->conn->npending == 0 && p->conn->dead)
+			conn_free(p->conn);
+		json_decref(p->req);
+		json_decref(p->resp);
+		free(p);
+	}
+}
+
+static void
+conn_read(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+	json_error_t jerr;
+	size_t len;
+	char *line;
+
+	for (;;) {
+		if (c->discarding) {
+			struct evbuffer_ptr nl = evbuffer_search(in, "\n", 1, NULL);
+
+			if (nl.pos < 0) {
+				evbuffer_drain(in, evbuffer_get_length(in));
+				return;
+			}
+			evbuffer_drain(in, (size_t)nl.pos + 1);
+			c->discarding = false;
+		}
+		line = evbuffer_readln(in, &len, EVBUFFER_EOL_LF);
+		if (line == NULL) {
+			if (evbuffer_get_length(in) > FD_CONTROL_MAX_LINE) {
+				c->discarding = true;
+				queue_push(c, NULL, fd_command_error(NULL, FD_EPROTO,
+				    "request longer than 64 KiB"));
+				continue;
+			}
+			return;
+		}
+		if (len > FD_CONTROL_MAX_LINE) {
+			queue_push(c, NULL, fd_command_error(NULL, FD_EPROTO,
+			    "request longer than 64 KiB"));
+		} else if (len > 0) {
+			json_t *req = json_loadb(line, len, 0, &jerr);
+
+			if (req == NULL) {
+				char msg[256];
+
+				snprintf(msg, sizeof(msg), "malformed JSON at column "
+				    "%d: %s", jerr.column, jerr.text);
+				queue_push(c, NULL, fd_command_error(NULL, FD_EPROTO,
+				    msg));
+			} else {
+				queue_push(c, req, NULL);
+			}
+		}
+		free(line);
+	}
+}
+
+static void
+conn_write(struct bufferevent *bev, void *arg)
+{
+	struct conn *c = arg;
+
+	if (c->close_after_write && c->npending == 0) {
+		c->dead = true;
+		conn_free(c);
+	}
+}
+
+static void
+conn_event(struct bufferevent *bev, short what, void *arg)
+{
+	struct conn *c = arg;
+
+	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
+		c->dead = true;
+		if (c->npending == 0)
+			conn_free(c);
+		else
+			bufferevent_disable(bev, EV_READ | EV_WRITE);
+	}
+}
+
+static void
+conn_free(struct conn *c)
+{
+	bufferevent_free(c->bev);
+	free(c);
+}
+
+static bool
+peer_allowed(const struct fd_config *cfg, uid_t uid, gid_t gid)
+{
+	if (uid == 0)
+		return true;
+	for (int i = 0; i < cfg->n_allow_uids; i++)
+		if (cfg->allow_uids[i] == uid)
+			return true;
+	for (int i = 0; i < cfg->n_allow_gids; i++)
+		if (cfg->allow_gids[i] == gid)
+			return true;
+	return false;
+}
+
+static void
+control_accept(struct evconnlistener *l, evutil_socket_t fd,
+    struct sockaddr *sa, int salen, void *arg)
+{
+	struct fd_control *ctl = arg;
+	struct ucred cred;
+	socklen_t len = sizeof(cred);
+	struct conn *c;
+
+	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
+		log_warn("control: SO_PEERCRED");
+		close(fd);
+		return;
+	}
+	if ((c = calloc(1, sizeof(*c))) == NULL) {
+		close(fd);
+		return;
+	}
+	c->ctl = ctl;
+	c->uid = cred.uid;
+	c->gid = cred.gid;
+	c->pid = cred.pid;
+	c->bev = bufferevent_socket_new(ctl->base, fd, BEV_OPT_CLOSE_ON_FREE);
+	if (c->bev == NULL) {
+		close(fd);
+		free(c);
+		return;
+	}
+	bufferevent_setcb(c->bev, conn_read, conn_write, conn_event, c);
+	if (!peer_allowed(ctl->env->cfg, cred.uid, cred.gid)) {
+		log_warnx("control: refused peer uid %u gid %u pid %d",
+		    (unsigned)cred.uid, (unsigned)cred.gid, (int)cred.pid);
+		conn_send(c, fd_command_error(NULL, FD_EDENIED, "permission "
+		    "denied: uid not allowed by control.allow_uids/allow_gids"));
+		c->close_after_write = true;
+		bufferevent_enable(c->bev, EV_WRITE);
+		return;
+	}
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+}
+
+static void
+control_resume(evutil_socket_t fd, short what, void *arg)
+{
+	struct fd_control *ctl = arg;
+
+	evconnlistener_enable(ctl->listener);
+}
+
+/* Out of descriptors: pause accepting for a second rather than spin. */
+static void
+control_accept_error(struct evconnlistener *l, void *arg)
+{
+	struct fd_control *ctl = arg;
+	struct timeval one = {1, 0};
+	int err = EVUTIL_SOCKET_ERROR();
+
+	log_warnx("control: accept: %s", evutil_socket_error_to_string(err));
+	if (err == EMFILE || err == ENFILE) {
+		evconnlistener_disable(l);
+		evtimer_add(ctl->resume_ev, &one);
+	}
+}
+
+/* A socket file left by a dead daemon is removed; a live one is an error. */
+static enum fd_err
+socket_claim(const struct sockaddr_un *sun)
+{
+	struct stat sb;
+	int fd;
+
+	if (lstat(sun->sun_path, &sb) != 0)
+		return FD_OK;
+	if (!S_ISSOCK(sb.st_mode)) {
+		log_warnx("control: %s exists and is not a socket", sun->sun_path);
+		return FD_EEXISTS;
+	}
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) < 0)
+		return FD_ESYS;
+	if (connect(fd, (const struct sockaddr *)sun, sizeof(*sun)) == 0) {
+		close(fd);
+		log_warnx("control: another daemon answers on %s", sun->sun_path);
+		return FD_EEXISTS;
+	}
+	close(fd);
+	if (unlink(sun->sun_path) != 0)
+		return FD_ESYS;
+	return FD_OK;
+}
+
+enum fd_err
+fd_control_open(struct event_base *base, const struct fd_cmd_env *env,
+    struct fd_control **out)
+{
+	struct fd_control *ctl;
+	struct sockaddr_un sun;
+	enum fd_err err;
+	mode_t old;
+	int fd = -1;
+
+	*out = NULL;
+	memset(&sun, 0, sizeof(sun));
+	sun.sun_family = AF_UNIX;
+	if (strlen(env->cfg->control_socket) >= sizeof(sun.sun_path)) {
+		log_warnx("control: socket path too long: %s",
+		    env->cfg->control_socket);
+		return FD_ECONFIG;
+	}
+	strcpy(sun.sun_path, env->cfg->control_socket);
+	if ((err = socket_claim(&sun)) != FD_OK)
+		return err;
+	if ((ctl = calloc(1, sizeof(*ctl))) == NULL)
+		return FD_ENOMEM;
+	ctl->env = env;
+	ctl->base = base;
+	TAILQ_INIT(&ctl->pending);
+	strcpy(ctl->path, sun.sun_path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
+	    0)) < 0)
+		goto syserr;
+	/* Never a window where the socket is reachable by others. */
+	old = umask(0117);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
+		umask(old);
+		log_warn("control: bind %s", sun.sun_path);
+		goto syserr;
+	}
+	umask(old);
+	if (chmod(sun.sun_path, 0660) != 0)
+		goto syserr;
+	ctl->listener = evconnlistener_new(base, control_accept, ctl,
+	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 64, fd);
+	if (ctl->listener == NULL)
+		goto syserr;
+	fd = -1;
+	evconnlistener_set_error_cb(ctl->listener, control_accept_error);
+	ctl->flush_ev = event_new(base, -1, 0, control_flush, ctl);
+	ctl->resume_ev = evtimer_new(base, control_resume, ctl);
+	/* Lowest priority: the batch runs once every ready read is queued. */
+	event_priority_set(ctl->flush_ev, event_base_get_npriorities(base) - 1);
+	*out = ctl;
+	return FD_OK;
+syserr:
+	err = FD_ESYS;
+	if (fd >= 0)
+		close(fd);
+	if (ctl->listener)
+		evconnlistener_free(ctl->listener);
+	free(ctl);
+	return err;
+}
+
+void
+fd_control_close(struct fd_control *ctl)
+{
+	if (ctl == NULL)
+		return;
+	evconnlistener_free(ctl->listener);
+	if (!TAILQ_EMPTY(&ctl->pending))
+		control_flush(-1, 0, ctl);
+	event_free(ctl->flush_ev);
+	event_free(ctl->resume_ev);
+	unlink(ctl->path);
+	free(ctl);
+}
