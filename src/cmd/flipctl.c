@@ -1,2 +1,83 @@
-/* placeholder until flipctl lands */
-int main(void) { return 1; }
+/*
+ * flipctl.c - main of flipctl: global options, find the command row, run
+ * its handler.  Everything else lives in the flipctl_*.c modules.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "flipctl.h"
+
+static void
+usage_global(void)
+{
+	fprintf(stderr, "usage: flipctl [-s SOCKET] [--json] "
+	    "[--timeout SECONDS] COMMAND ...\n"
+	    "run 'flipctl help' for the list of commands\n");
+}
+
+/* No row matched: name what was given, and the rows it may have meant. */
+static int
+unknown_command(int argc, char **argv)
+{
+	const struct ctl_cmd *cmd;
+	size_t len = strlen(argv[0]);
+
+	fprintf(stderr, "flipctl: unknown command: %s%s%s\n", argv[0],
+	    argc > 1 ? " " : "", argc > 1 ? argv[1] : "");
+	for (cmd = ctl_cmds; cmd->words != NULL; cmd++)
+		if (strncmp(cmd->words, argv[0], len) == 0 &&
+		    (cmd->words[len] == ' ' || cmd->words[len] == '\0')) {
+			ctl_usage_rows(stderr, argv[0]);
+			return CTL_EUSAGE;
+		}
+	usage_global();
+	return CTL_EUSAGE;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct ctl c;
+	struct ctl_argv a;
+	const struct ctl_cmd *cmd;
+	int i = 1, nwords, rc;
+
+	memset(&c, 0, sizeof(c));
+	c.socket = getenv("FLIPDNS_SOCKET");
+	if (c.socket == NULL || *c.socket == '\0')
+		c.socket = CTL_DEFAULT_SOCKET;
+	c.timeout = CTL_DEFAULT_TIMEOUT;
+
+	while (i < argc && argv[i][0] == '-') {
+		if ((rc = ctl_global_opt(&c, argc, argv, &i)) < 0)
+			return CTL_EUSAGE;
+		if (rc == 0) {
+			fprintf(stderr, "flipctl: unknown option %s\n",
+			    argv[i]);
+			usage_global();
+			return CTL_EUSAGE;
+		}
+	}
+	if (c.help) {
+		ctl_help(stdout);
+		return CTL_OK;
+	}
+	if (i == argc) {
+		fprintf(stderr, "flipctl: missing command\n");
+		usage_global();
+		return CTL_EUSAGE;
+	}
+	if ((cmd = ctl_cmd_find(argc - i, argv + i, &nwords)) == NULL)
+		return unknown_command(argc - i, argv + i);
+	i += nwords;
+	if ((rc = ctl_args_parse(&c, cmd, argc - i, argv + i, &a)) != CTL_OK)
+		return rc;
+	if (c.help) {
+		ctl_usage_rows(stdout, cmd->words);
+		rc = CTL_OK;
+	} else
+		rc = cmd->handler(&c, cmd, &a);
+	json_decref(a.args);
+	return rc;
+}

@@ -1,0 +1,134 @@
+/*
+ * flipctl.h - shared parts of flipctl, the control client of flipdnsd.
+ *
+ * flipctl turns one command line into one control request (README,
+ * "Control protocol"), sends it, and prints the result.  The modules:
+ *   flipctl.c           main: global options, dispatch
+ *   flipctl_commands.c  the command table and its handlers
+ *   flipctl_args.c      command-line words -> positional args + JSON args
+ *   flipctl_conn.c      the unix socket: connect, one request, one reply
+ *   flipctl_print.c     human output of results
+ *   flipctl_table.c     aligned text tables
+ * The exit status is part of the interface: scripts test it.
+ */
+#ifndef FLIPCTL_H
+#define FLIPCTL_H
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <jansson.h>
+
+/* Exit statuses. */
+enum ctl_exit {
+	CTL_OK = 0,
+	CTL_EFAIL = 1,      /* the daemon answered with an error */
+	CTL_EUSAGE = 2,     /* bad command line; nothing was sent */
+	CTL_EUNREACH = 3,   /* no connection, or no answer */
+};
+
+/* Without -s or $FLIPDNS_SOCKET; what conf/flipdns.yaml configures. */
+#define CTL_DEFAULT_SOCKET   "./var/flipdns.sock"
+/* Long enough for an fsync-heavy commit on a slow disk. */
+#define CTL_DEFAULT_TIMEOUT  30
+/* Command-line positional arguments beyond any command's needs. */
+#define CTL_MAX_POS          4
+
+/* What one invocation needs to talk to the daemon and print. */
+struct ctl {
+	const char *socket;
+	bool json;          /* print the daemon's result as JSON */
+	unsigned timeout;   /* seconds to wait for the reply */
+	bool help;          /* -h / --help was given */
+};
+
+/* The command line after the command words, as flipctl_args.c parses it. */
+struct ctl_argv {
+	const char *pos[CTL_MAX_POS];
+	int npos;
+	json_t *args;       /* options as protocol arguments (owned) */
+};
+
+struct ctl_cmd;
+typedef int ctl_handler(struct ctl *, const struct ctl_cmd *,
+    struct ctl_argv *);
+typedef void ctl_printer(json_t *result);
+
+/* One row of the command table. */
+struct ctl_cmd {
+	const char *words;       /* "group switch" */
+	ctl_handler *handler;
+	const char *proto;       /* control command, NULL for a local one */
+	const char *pos_key;     /* protocol name of the positional argument */
+	int min_args, max_args;
+	unsigned opts;           /* allowed options: bits of CTL_OPT_* */
+	ctl_printer *print;      /* human output; NULL prints nothing */
+	const char *synopsis;    /* arguments and options, for usage lines */
+	const char *help;
+};
+
+/* Option bits; the option table in flipctl_args.c is indexed by them. */
+enum {
+	CTL_OPT_CNAME, CTL_OPT_ADDR, CTL_OPT_PRIMARY, CTL_OPT_BACKUP,
+	CTL_OPT_TTL, CTL_OPT_LABEL, CTL_OPT_TO, CTL_OPT_LIMIT, CTL_OPT_COUNT
+};
+#define CTL_O(x)  (1u << CTL_OPT_##x)
+
+/* flipctl_commands.c */
+extern const struct ctl_cmd ctl_cmds[];
+/*
+ * The row whose words open argv[0..argc); *nwords gets how many words
+ * it took.  NULL when no row matches.
+ */
+const struct ctl_cmd *ctl_cmd_find(int argc, char **argv, int *nwords);
+void ctl_help(FILE *out);
+/* "usage: flipctl WORDS SYNOPSIS" for each row whose words open with prefix. */
+void ctl_usage_rows(FILE *out, const char *prefix);
+/* Report a usage error for cmd (printf-style what), return CTL_EUSAGE. */
+int ctl_usage(const struct ctl_cmd *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/*
+ * flipctl_args.c: parse argv[0..argc) (what follows the command words)
+ * for cmd.  Global options met there (--json, -s, --timeout) go into c.
+ * Returns CTL_OK, or CTL_EUSAGE after reporting.  On success a->args is
+ * a new object the caller releases with json_decref.
+ */
+int ctl_args_parse(struct ctl *c, const struct ctl_cmd *cmd, int argc,
+    char **argv, struct ctl_argv *a);
+/*
+ * A global option at argv[*i] (-s, --socket, --json, --timeout, -h,
+ * --help): applied to c and *i advanced past it, returns 1.  Returns 0
+ * when argv[*i] is not one, -1 after reporting a usage error.
+ */
+int ctl_global_opt(struct ctl *c, int argc, char **argv, int *i);
+/* Decimal digits only, at most max: CTL_OK, or CTL_EUSAGE (unreported). */
+int ctl_parse_uint(const char *s, unsigned long max, unsigned long *out);
+
+/*
+ * flipctl_conn.c: send {"cmd": cmd, "args": args} and wait for the reply.
+ * On success *result is a new reference to the reply's result.  Reports
+ * errors on stderr and returns CTL_EFAIL (error response) or CTL_EUNREACH.
+ */
+int ctl_call(const struct ctl *c, const char *cmd, json_t *args,
+    json_t **result);
+
+/* flipctl_print.c: human output, one function per result shape. */
+void ctl_print_app(json_t *app);
+void ctl_print_apps(json_t *result);
+void ctl_print_app_status(json_t *result);
+void ctl_print_env(json_t *result);
+void ctl_print_group(json_t *group);
+void ctl_print_group_address(json_t *group);
+void ctl_print_groups(json_t *result);
+void ctl_print_history(json_t *result);
+void ctl_print_status(json_t *result);
+
+/* flipctl_table.c: a text table printed with aligned columns. */
+struct ctl_table;
+struct ctl_table *ctl_table_new(int ncols, const char *const *header);
+/* Add a row of ncols cells; NULL cells print as "-".  Cells are copied. */
+void ctl_table_add(struct ctl_table *t, const char *const *cells);
+/* Print (nothing when there are no rows) and free. */
+void ctl_table_print(struct ctl_table *t, FILE *out);
+
+#endif

@@ -1,0 +1,314 @@
+/*
+ * flipctl_args.c - the words after the command: positional arguments and
+ * options, turned into the request's "args" object.
+ *
+ * Options may come before, between or after positional arguments
+ * ("group switch ADDR --to backup"), as "--opt VALUE" or "--opt=VALUE";
+ * "--" ends them.  Values are checked only as far as the command line
+ * goes (a number is a number); the rules about names, addresses and
+ * ranges belong to the daemon, so they are stated once.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "flipctl.h"
+
+/* A day: longer than any commit can take, and fits poll(2)'s int ms. */
+#define CTL_TIMEOUT_MAX  86400
+
+enum opt_kind { OPT_STRING, OPT_APP, OPT_LIST, OPT_NUMBER, OPT_SIDE };
+
+/* Indexed by CTL_OPT_*; a row's opts bits say which it accepts. */
+static const struct ctl_opt {
+	const char *name;
+	const char *key;     /* protocol argument */
+	enum opt_kind kind;
+} ctl_opts[CTL_OPT_COUNT] = {
+	[CTL_OPT_CNAME] = {"--cname", "cname", OPT_STRING},
+	[CTL_OPT_ADDR] = {"--addr", "addrs", OPT_LIST},
+	[CTL_OPT_PRIMARY] = {"--primary", "primary", OPT_APP},
+	[CTL_OPT_BACKUP] = {"--backup", "backup", OPT_APP},
+	[CTL_OPT_TTL] = {"--ttl", "ttl", OPT_NUMBER},
+	[CTL_OPT_LABEL] = {"--label", "label", OPT_STRING},
+	[CTL_OPT_TO] = {"--to", "to", OPT_SIDE},
+	[CTL_OPT_LIMIT] = {"--limit", "limit", OPT_NUMBER},
+};
+
+static json_t *
+conv_string(const char *v)
+{
+	return json_string(v);   /* NULL unless valid UTF-8 */
+}
+
+/* "none" clears the app slot: JSON null. */
+static json_t *
+conv_app(const char *v)
+{
+	return strcmp(v, "none") == 0 ? json_null() : json_string(v);
+}
+
+/* Protocol numbers (TTL, limit) are unsigned 32-bit. */
+static json_t *
+conv_number(const char *v)
+{
+	unsigned long n;
+
+	if (ctl_parse_uint(v, UINT32_MAX, &n) != CTL_OK)
+		return NULL;
+	return json_integer((json_int_t)n);
+}
+
+static json_t *
+conv_side(const char *v)
+{
+	if (strcmp(v, "primary") != 0 && strcmp(v, "backup") != 0)
+		return NULL;
+	return json_string(v);
+}
+
+static const struct {
+	json_t *(*conv)(const char *);
+	const char *expect;      /* for the usage error */
+} opt_kinds[] = {
+	[OPT_STRING] = {conv_string, "UTF-8 text"},
+	[OPT_APP] = {conv_app, "an app name or none"},
+	[OPT_LIST] = {conv_string, "UTF-8 text"},
+	[OPT_NUMBER] = {conv_number, "a whole number 0..4294967295"},
+	[OPT_SIDE] = {conv_side, "primary or backup"},
+};
+
+int
+ctl_parse_uint(const char *s, unsigned long max, unsigned long *out)
+{
+	char *end;
+	unsigned long n;
+
+	/* strtoul accepts signs and blanks; a count is digits only. */
+	if (!isdigit((unsigned char)*s))
+		return CTL_EUSAGE;
+	errno = 0;
+	n = strtoul(s, &end, 10);
+	if (errno != 0 || *end != '\0' || n > max)
+		return CTL_EUSAGE;
+	*out = n;
+	return CTL_OK;
+}
+
+/*
+ * Does arg name option name?  Then *val is NULL when the value (if any)
+ * is the next word, or points into arg for a long option written
+ * "--name=VALUE".
+ */
+static bool
+opt_match(const char *arg, const char *name, const char **val)
+{
+	size_t len = strlen(name);
+
+	if (strncmp(arg, name, len) != 0)
+		return false;
+	if (arg[len] == '\0') {
+		*val = NULL;
+		return true;
+	}
+	if (arg[len] == '=' && name[1] == '-') {
+		*val = arg + len + 1;
+		return true;
+	}
+	return false;
+}
+
+static int
+set_socket(struct ctl *c, const char *v)
+{
+	if (*v == '\0') {
+		fprintf(stderr, "flipctl: empty socket path\n");
+		return -1;
+	}
+	c->socket = v;
+	return 1;
+}
+
+static int
+set_json(struct ctl *c, const char *v)
+{
+	c->json = true;
+	return 1;
+}
+
+static int
+set_help(struct ctl *c, const char *v)
+{
+	c->help = true;
+	return 1;
+}
+
+static int
+set_timeout(struct ctl *c, const char *v)
+{
+	unsigned long n;
+
+	if (ctl_parse_uint(v, CTL_TIMEOUT_MAX, &n) != CTL_OK || n == 0) {
+		fprintf(stderr, "flipctl: bad --timeout '%s': expected 1..%d "
+		    "seconds\n", v, CTL_TIMEOUT_MAX);
+		return -1;
+	}
+	c->timeout = (unsigned)n;
+	return 1;
+}
+
+static const struct {
+	const char *name;
+	bool has_value;
+	int (*apply)(struct ctl *, const char *);
+} ctl_globals[] = {
+	{"-s", true, set_socket},
+	{"--socket", true, set_socket},
+	{"--json", false, set_json},
+	{"--timeout", true, set_timeout},
+	{"-h", false, set_help},
+	{"--help", false, set_help},
+};
+
+int
+ctl_global_opt(struct ctl *c, int argc, char **argv, int *i)
+{
+	const char *val;
+	size_t g;
+
+	for (g = 0; g < sizeof(ctl_globals) / sizeof(ctl_globals[0]); g++) {
+		if (!opt_match(argv[*i], ctl_globals[g].name, &val))
+			continue;
+		if (!ctl_globals[g].has_value) {
+			if (val != NULL) {
+				fprintf(stderr, "flipctl: %s takes no value\n",
+				    ctl_globals[g].name);
+				return -1;
+			}
+		} else if (val == NULL) {
+			if (*i + 1 >= argc) {
+				fprintf(stderr, "flipctl: %s needs a value\n",
+				    ctl_globals[g].name);
+				return -1;
+			}
+			val = argv[++*i];
+		}
+		(*i)++;
+		return ctl_globals[g].apply(c, val);
+	}
+	return 0;
+}
+
+/* The command option argv[*i]: its value goes into a->args. */
+static int
+command_opt(const struct ctl_cmd *cmd, int argc, char **argv, int *i,
+    struct ctl_argv *a)
+{
+	const struct ctl_opt *o = NULL;
+	const char *arg = argv[*i], *val = NULL;
+	json_t *v, *list;
+	int k;
+
+	for (k = 0; k < CTL_OPT_COUNT && o == NULL; k++)
+		if ((cmd->opts & (1u << k)) &&
+		    opt_match(arg, ctl_opts[k].name, &val))
+			o = &ctl_opts[k];
+	if (o == NULL)
+		return ctl_usage(cmd, "unknown option %s", arg);
+	if (val == NULL) {
+		if (*i + 1 >= argc)
+			return ctl_usage(cmd, "%s needs a value", o->name);
+		val = argv[++*i];
+	}
+	(*i)++;
+	if ((v = opt_kinds[o->kind].conv(val)) == NULL)
+		return ctl_usage(cmd, "bad %s '%s': expected %s", o->name,
+		    val, opt_kinds[o->kind].expect);
+	if (o->kind == OPT_LIST) {
+		if ((list = json_object_get(a->args, o->key)) == NULL) {
+			list = json_array();
+			json_object_set_new(a->args, o->key, list);
+		}
+		json_array_append_new(list, v);
+		return CTL_OK;
+	}
+	if (json_object_get(a->args, o->key) != NULL) {
+		json_decref(v);
+		return ctl_usage(cmd, "%s given twice", o->name);
+	}
+	json_object_set_new(a->args, o->key, v);
+	return CTL_OK;
+}
+
+/* Name the missing argument as the usage line does: "name" -> NAME. */
+static int
+missing(const struct ctl_cmd *cmd)
+{
+	char name[32];
+	size_t i;
+
+	if (cmd->pos_key == NULL)
+		return ctl_usage(cmd, "missing argument");
+	for (i = 0; cmd->pos_key[i] != '\0' && i < sizeof(name) - 1; i++)
+		name[i] = (char)toupper((unsigned char)cmd->pos_key[i]);
+	name[i] = '\0';
+	return ctl_usage(cmd, "missing %s", name);
+}
+
+static int
+parse(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **argv,
+    struct ctl_argv *a)
+{
+	bool opts_done = false;
+	json_t *v;
+	int i = 0, rc;
+
+	while (i < argc) {
+		if (!opts_done && strcmp(argv[i], "--") == 0) {
+			opts_done = true;
+			i++;
+		} else if (opts_done || argv[i][0] != '-' ||
+		    argv[i][1] == '\0') {
+			if (a->npos >= cmd->max_args)
+				return ctl_usage(cmd,
+				    "unexpected argument '%s'", argv[i]);
+			a->pos[a->npos++] = argv[i++];
+		} else if ((rc = ctl_global_opt(c, argc, argv, &i)) < 0)
+			return CTL_EUSAGE;
+		else if (rc == 0 &&
+		    (rc = command_opt(cmd, argc, argv, &i, a)) != CTL_OK)
+			return rc;
+	}
+	if (c->help)
+		return CTL_OK;
+	if (a->npos < cmd->min_args)
+		return missing(cmd);
+	if (a->npos > 0 && cmd->pos_key != NULL) {
+		if ((v = json_string(a->pos[0])) == NULL)
+			return ctl_usage(cmd, "'%s' is not UTF-8 text",
+			    a->pos[0]);
+		json_object_set_new(a->args, cmd->pos_key, v);
+	}
+	return CTL_OK;
+}
+
+int
+ctl_args_parse(struct ctl *c, const struct ctl_cmd *cmd, int argc,
+    char **argv, struct ctl_argv *a)
+{
+	int rc;
+
+	memset(a, 0, sizeof(*a));
+	if ((a->args = json_object()) == NULL) {
+		fprintf(stderr, "flipctl: out of memory\n");
+		return CTL_EFAIL;
+	}
+	if ((rc = parse(c, cmd, argc, argv, a)) != CTL_OK) {
+		json_decref(a->args);
+		a->args = NULL;
+	}
+	return rc;
+}

@@ -1,0 +1,231 @@
+/*
+ * flipctl_commands.c - the command table and its handlers.
+ *
+ * A row names the words that select it, the control command it sends,
+ * how many positional arguments and which options it takes, and how its
+ * result is printed.  Most rows share cmd_remote; a handler of its own
+ * exists only for a rule the table cannot express.  Help and usage lines
+ * are printed from the same rows, so they cannot drift from the parser.
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "flipctl.h"
+
+static ctl_handler cmd_remote, cmd_app_write, cmd_group_create,
+    cmd_group_set, cmd_help;
+
+#define APP_ENDPOINTS  "(--cname HOST | --addr IP [--addr IP ...])"
+
+const struct ctl_cmd ctl_cmds[] = {
+	{"app add", cmd_app_write, "app.add", "name", 1, 1,
+	    CTL_O(CNAME) | CTL_O(ADDR), ctl_print_app,
+	    "NAME " APP_ENDPOINTS,
+	    "add an app: one host name, or 1..64 IPv4/IPv6 addresses"},
+	{"app set", cmd_app_write, "app.set", "name", 1, 1,
+	    CTL_O(CNAME) | CTL_O(ADDR), ctl_print_app,
+	    "NAME " APP_ENDPOINTS,
+	    "replace an app's endpoints"},
+	{"app list", cmd_remote, "app.list", NULL, 0, 0, 0, ctl_print_apps,
+	    "", "list the apps"},
+	{"app show", cmd_remote, "app.show", "name", 1, 1, 0, ctl_print_app,
+	    "NAME", "show one app"},
+	{"app remove", cmd_remote, "app.remove", "name", 1, 1, 0, NULL,
+	    "NAME", "remove an app that no group points at"},
+	{"app status", cmd_remote, "app.status", "name", 1, 1, 0,
+	    ctl_print_app_status,
+	    "NAME", "print online, offline or none"},
+	{"env", cmd_remote, "app.status", "name", 1, 1, 0, ctl_print_env,
+	    "NAME",
+	    "print FAILOVER_STATUS=<status>, for eval or an EnvironmentFile"},
+	{"group create", cmd_group_create, "group.create", NULL, 0, 0,
+	    CTL_O(PRIMARY) | CTL_O(BACKUP) | CTL_O(TTL) | CTL_O(LABEL),
+	    ctl_print_group_address,
+	    "[--primary APP] [--backup APP] [--ttl SECONDS] [--label LABEL]",
+	    "create a group and print its address"},
+	{"group list", cmd_remote, "group.list", NULL, 0, 0, 0,
+	    ctl_print_groups, "", "list the groups"},
+	{"group show", cmd_remote, "group.show", "address", 1, 1, 0,
+	    ctl_print_group, "ADDRESS", "show one group"},
+	{"group set", cmd_group_set, "group.set", "address", 1, 1,
+	    CTL_O(PRIMARY) | CTL_O(BACKUP) | CTL_O(TTL), ctl_print_group,
+	    "ADDRESS [--primary APP|none] [--backup APP|none] [--ttl SECONDS]",
+	    "change a group's apps or TTL"},
+	{"group switch", cmd_remote, "group.switch", "address", 1, 1,
+	    CTL_O(TO), ctl_print_group,
+	    "ADDRESS [--to primary|backup]",
+	    "toggle the active side, or set it with --to"},
+	{"group delete", cmd_remote, "group.delete", "address", 1, 1, 0, NULL,
+	    "ADDRESS",
+	    "delete a group that points at no app; its label is never reused"},
+	{"history", cmd_remote, "history", "address", 0, 1, CTL_O(LIMIT),
+	    ctl_print_history,
+	    "[ADDRESS] [--limit N]", "show recent changes, newest first"},
+	{"status", cmd_remote, "status", NULL, 0, 0, 0, ctl_print_status,
+	    "", "show version, uptime, zone, serial and counts"},
+	{"help", cmd_help, NULL, NULL, 0, 0, 0, NULL,
+	    "", "show this help"},
+	{NULL, NULL, NULL, NULL, 0, 0, 0, NULL, NULL, NULL},
+};
+
+/* How many of the words argv[0..argc) match all of words; 0 if not all do. */
+static int
+words_match(const char *words, int argc, char **argv)
+{
+	const char *w = words;
+	size_t len;
+	int n;
+
+	for (n = 0; *w != '\0'; n++) {
+		len = strcspn(w, " ");
+		if (n >= argc || strlen(argv[n]) != len ||
+		    strncmp(w, argv[n], len) != 0)
+			return 0;
+		w += len;
+		if (*w == ' ')
+			w++;
+	}
+	return n;
+}
+
+const struct ctl_cmd *
+ctl_cmd_find(int argc, char **argv, int *nwords)
+{
+	const struct ctl_cmd *cmd;
+
+	for (cmd = ctl_cmds; cmd->words != NULL; cmd++)
+		if ((*nwords = words_match(cmd->words, argc, argv)) > 0)
+			return cmd;
+	return NULL;
+}
+
+static void
+usage_row(FILE *out, const struct ctl_cmd *cmd)
+{
+	fprintf(out, "usage: flipctl %s%s%s\n", cmd->words,
+	    *cmd->synopsis != '\0' ? " " : "", cmd->synopsis);
+}
+
+void
+ctl_usage_rows(FILE *out, const char *prefix)
+{
+	const struct ctl_cmd *cmd;
+	size_t len = strlen(prefix);
+
+	for (cmd = ctl_cmds; cmd->words != NULL; cmd++)
+		if (strncmp(cmd->words, prefix, len) == 0 &&
+		    (cmd->words[len] == '\0' || cmd->words[len] == ' '))
+			usage_row(out, cmd);
+}
+
+int
+ctl_usage(const struct ctl_cmd *cmd, const char *fmt, ...)
+{
+	va_list ap;
+
+	fprintf(stderr, "flipctl: %s: ", cmd->words);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	usage_row(stderr, cmd);
+	return CTL_EUSAGE;
+}
+
+void
+ctl_help(FILE *out)
+{
+	const struct ctl_cmd *cmd;
+
+	fprintf(out, "usage: flipctl [-s SOCKET] [--json] [--timeout SECONDS] "
+	    "COMMAND ...\n\n"
+	    "  -s, --socket SOCKET  control socket (default $FLIPDNS_SOCKET, "
+	    "else %s)\n"
+	    "  --json               print the daemon's JSON result\n"
+	    "  --timeout SECONDS    wait this long for the reply (default %d)\n"
+	    "\ncommands:\n", CTL_DEFAULT_SOCKET, CTL_DEFAULT_TIMEOUT);
+	for (cmd = ctl_cmds; cmd->words != NULL; cmd++)
+		fprintf(out, "  %s%s%s\n        %s\n", cmd->words,
+		    *cmd->synopsis != '\0' ? " " : "", cmd->synopsis,
+		    cmd->help);
+	fprintf(out, "\nexit status: 0 ok, 1 refused or not found, 2 usage, "
+	    "3 daemon unreachable\n");
+}
+
+static void
+print_json(json_t *result)
+{
+	/* One line for scripts and pipes; indented for a person. */
+	size_t flags = JSON_ENCODE_ANY |
+	    (isatty(STDOUT_FILENO) ? JSON_INDENT(2) : JSON_COMPACT);
+
+	json_dumpf(result, stdout, flags);
+	fputc('\n', stdout);
+}
+
+/* Send the row's request, print the result. */
+static int
+cmd_remote(struct ctl *c, const struct ctl_cmd *cmd, struct ctl_argv *a)
+{
+	json_t *result;
+	int rc;
+
+	if ((rc = ctl_call(c, cmd->proto, a->args, &result)) != CTL_OK)
+		return rc;
+	if (c->json)
+		print_json(result);
+	else if (cmd->print != NULL)
+		cmd->print(result);
+	json_decref(result);
+	if (fflush(stdout) == EOF || ferror(stdout)) {
+		perror("flipctl: stdout");
+		return CTL_EFAIL;
+	}
+	return CTL_OK;
+}
+
+/* An app has exactly one kind of endpoint: a host name or addresses. */
+static int
+cmd_app_write(struct ctl *c, const struct ctl_cmd *cmd, struct ctl_argv *a)
+{
+	bool cname = json_object_get(a->args, "cname") != NULL;
+	bool addrs = json_object_get(a->args, "addrs") != NULL;
+
+	if (cname && addrs)
+		return ctl_usage(cmd, "--cname and --addr exclude each other");
+	if (!cname && !addrs)
+		return ctl_usage(cmd, "--cname HOST or --addr IP is required");
+	return cmd_remote(c, cmd, a);
+}
+
+/* "--primary none" on create means no app: the protocol says it by omission. */
+static int
+cmd_group_create(struct ctl *c, const struct ctl_cmd *cmd, struct ctl_argv *a)
+{
+	static const char *const app_keys[] = {"primary", "backup"};
+	size_t i;
+
+	for (i = 0; i < sizeof(app_keys) / sizeof(app_keys[0]); i++)
+		if (json_is_null(json_object_get(a->args, app_keys[i])))
+			json_object_del(a->args, app_keys[i]);
+	return cmd_remote(c, cmd, a);
+}
+
+/* A set that changes nothing is a typo, not a request. */
+static int
+cmd_group_set(struct ctl *c, const struct ctl_cmd *cmd, struct ctl_argv *a)
+{
+	if (json_object_size(a->args) < 2)
+		return ctl_usage(cmd, "nothing to change: give --primary, "
+		    "--backup or --ttl");
+	return cmd_remote(c, cmd, a);
+}
+
+static int
+cmd_help(struct ctl *c, const struct ctl_cmd *cmd, struct ctl_argv *a)
+{
+	ctl_help(stdout);
+	return CTL_OK;
+}

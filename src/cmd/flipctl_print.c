@@ -1,0 +1,321 @@
+/*
+ * flipctl_print.c - human output of results.
+ *
+ * One object prints as "key: value" lines, a list as an aligned table.
+ * What to print is a table of fields per object, so a new member is a
+ * new row.  A member the daemon left out is skipped (or "-" in a table),
+ * never an error: output must not fail on a newer daemon.
+ */
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+#include "flipctl.h"
+
+/* Holds the longest value: 64 IPv6 addresses of up to 39 chars, joined. */
+#define CTL_CELL_MAX  4096
+
+typedef void fmt_fn(json_t *v, char *buf, size_t len);
+
+static void fmt_join(json_t *v, const char *sep, char *buf, size_t len);
+
+static void
+fmt_value(json_t *v, char *buf, size_t len)
+{
+	size_t n;
+
+	switch (json_typeof(v)) {
+	case JSON_STRING:
+		snprintf(buf, len, "%s", json_string_value(v));
+		break;
+	case JSON_INTEGER:
+		snprintf(buf, len, "%" JSON_INTEGER_FORMAT,
+		    json_integer_value(v));
+		break;
+	case JSON_NULL:
+		snprintf(buf, len, "none");
+		break;
+	case JSON_ARRAY:
+		fmt_join(v, ", ", buf, len);
+		break;
+	default:
+		n = json_dumpb(v, buf, len - 1, JSON_COMPACT | JSON_ENCODE_ANY);
+		if (n == 0 || n >= len)
+			snprintf(buf, len, "(too long)");
+		else
+			buf[n] = '\0';
+		break;
+	}
+}
+
+static void
+fmt_join(json_t *v, const char *sep, char *buf, size_t len)
+{
+	json_t *e;
+	size_t i, off;
+
+	buf[0] = '\0';
+	json_array_foreach(v, i, e) {
+		off = strlen(buf);
+		if (i > 0)
+			off += (size_t)snprintf(buf + off, len - off, "%s",
+			    sep);
+		if (off >= len - 1)
+			break;
+		fmt_value(e, buf + off, len - off);
+	}
+}
+
+/*
+ * An app's endpoints, from the whole app: its host name or its
+ * addresses, without blanks so the table column stays one word.
+ */
+static void
+fmt_endpoints(json_t *app, char *buf, size_t len)
+{
+	json_t *v;
+
+	if ((v = json_object_get(app, "cname")) != NULL)
+		fmt_value(v, buf, len);
+	else if (json_is_array(v = json_object_get(app, "addrs")))
+		fmt_join(v, ",", buf, len);
+	else
+		snprintf(buf, len, "-");
+}
+
+/* Unix seconds as UTC ISO 8601: sorts as text and needs no time zone. */
+static void
+fmt_time(json_t *v, char *buf, size_t len)
+{
+	time_t t;
+	struct tm tm;
+
+	if (!json_is_integer(v)) {
+		fmt_value(v, buf, len);
+		return;
+	}
+	t = (time_t)json_integer_value(v);
+	if (gmtime_r(&t, &tm) == NULL ||
+	    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		fmt_value(v, buf, len);
+}
+
+static void
+fmt_uptime(json_t *v, char *buf, size_t len)
+{
+	json_int_t s = json_integer_value(v);
+
+	if (!json_is_integer(v) || s < 0)
+		fmt_value(v, buf, len);
+	else if (s >= 86400)
+		snprintf(buf, len, "%lldd %lldh %lldm", (long long)s / 86400,
+		    (long long)s % 86400 / 3600, (long long)s % 3600 / 60);
+	else if (s >= 3600)
+		snprintf(buf, len, "%lldh %lldm %llds", (long long)s / 3600,
+		    (long long)s % 3600 / 60, (long long)s % 60);
+	else
+		snprintf(buf, len, "%lldm %llds", (long long)s / 60,
+		    (long long)s % 60);
+}
+
+struct field {
+	const char *label;
+	const char *key;
+	fmt_fn *fmt;
+};
+
+static const struct field app_fields[] = {
+	{"name", "name", fmt_value},
+	{"cname", "cname", fmt_value},
+	{"addrs", "addrs", fmt_value},
+	{"status", "status", fmt_value},
+	{"status name", "status_name", fmt_value},
+	{"groups", "groups", fmt_value},
+	{"active groups", "active_groups", fmt_value},
+	{"created", "created", fmt_time},
+	{"updated", "updated", fmt_time},
+	{NULL, NULL, NULL},
+};
+
+static const struct field group_fields[] = {
+	{"address", "address", fmt_value},
+	{"label", "label", fmt_value},
+	{"primary", "primary", fmt_value},
+	{"backup", "backup", fmt_value},
+	{"active", "active", fmt_value},
+	{"active app", "active_app", fmt_value},
+	{"ttl", "ttl", fmt_value},
+	{"created", "created", fmt_time},
+	{"updated", "updated", fmt_time},
+	{NULL, NULL, NULL},
+};
+
+static const struct field status_fields[] = {
+	{"version", "version", fmt_value},
+	{"uptime", "uptime", fmt_uptime},
+	{"zone", "zone", fmt_value},
+	{"serial", "serial", fmt_value},
+	{"apps", "apps", fmt_value},
+	{"groups", "groups", fmt_value},
+	{"tombstones", "tombstones", fmt_value},
+	{NULL, NULL, NULL},
+};
+
+static void
+print_fields(json_t *obj, const struct field *fields)
+{
+	const struct field *f;
+	char buf[CTL_CELL_MAX];
+	size_t width = 0;
+	json_t *v;
+
+	for (f = fields; f->label != NULL; f++)
+		if (json_object_get(obj, f->key) != NULL &&
+		    strlen(f->label) > width)
+			width = strlen(f->label);
+	for (f = fields; f->label != NULL; f++) {
+		if ((v = json_object_get(obj, f->key)) == NULL)
+			continue;
+		f->fmt(v, buf, sizeof(buf));
+		printf("%s:%*s %s\n", f->label,
+		    (int)(width - strlen(f->label)), "", buf);
+	}
+}
+
+/*
+ * One table cell: NULL (printed "-") when the member is absent or null.
+ * A NULL key formats the whole object.
+ */
+static const char *
+cell(json_t *obj, const char *key, fmt_fn *fmt, char *buf)
+{
+	json_t *v = key != NULL ? json_object_get(obj, key) : obj;
+
+	if (v == NULL || json_is_null(v))
+		return NULL;
+	fmt(v, buf, CTL_CELL_MAX);
+	return buf;
+}
+
+/* A column: its header, the member it shows (NULL: the object) and how. */
+struct column {
+	const char *header;
+	const char *key;
+	fmt_fn *fmt;
+};
+
+static const struct column app_columns[] = {
+	{"NAME", "name", fmt_value},
+	{"STATUS", "status", fmt_value},
+	{"GROUPS", "groups", fmt_value},
+	{"ACTIVE", "active_groups", fmt_value},
+	{"ENDPOINTS", NULL, fmt_endpoints},
+	{NULL, NULL, NULL},
+};
+
+static const struct column group_columns[] = {
+	{"ADDRESS", "address", fmt_value},
+	{"PRIMARY", "primary", fmt_value},
+	{"BACKUP", "backup", fmt_value},
+	{"ACTIVE", "active", fmt_value},
+	{"TTL", "ttl", fmt_value},
+	{NULL, NULL, NULL},
+};
+
+static const struct column history_columns[] = {
+	{"SERIAL", "serial", fmt_value},
+	{"TIME", "time", fmt_time},
+	{"UID", "uid", fmt_value},
+	{"OP", "op", fmt_value},
+	{"SUBJECT", "subject", fmt_value},
+	{NULL, NULL, NULL},
+};
+
+#define CTL_MAX_COLUMNS  8
+
+static void
+print_table(json_t *list, const struct column *cols)
+{
+	const char *header[CTL_MAX_COLUMNS], *row[CTL_MAX_COLUMNS];
+	static char buf[CTL_MAX_COLUMNS][CTL_CELL_MAX];
+	struct ctl_table *t;
+	json_t *obj;
+	size_t i;
+	int n, k;
+
+	for (n = 0; cols[n].header != NULL; n++)
+		header[n] = cols[n].header;
+	t = ctl_table_new(n, header);
+	json_array_foreach(list, i, obj) {
+		for (k = 0; k < n; k++)
+			row[k] = cell(obj, cols[k].key, cols[k].fmt, buf[k]);
+		ctl_table_add(t, row);
+	}
+	ctl_table_print(t, stdout);
+}
+
+void
+ctl_print_app(json_t *app)
+{
+	print_fields(app, app_fields);
+}
+
+void
+ctl_print_apps(json_t *result)
+{
+	print_table(json_object_get(result, "apps"), app_columns);
+}
+
+static void
+print_member(json_t *obj, const char *key, const char *prefix)
+{
+	char buf[CTL_CELL_MAX];
+	json_t *v;
+
+	if ((v = json_object_get(obj, key)) == NULL)
+		return;
+	fmt_value(v, buf, sizeof(buf));
+	printf("%s%s\n", prefix, buf);
+}
+
+void
+ctl_print_app_status(json_t *result)
+{
+	print_member(result, "status", "");
+}
+
+void
+ctl_print_env(json_t *result)
+{
+	print_member(result, "status", "FAILOVER_STATUS=");
+}
+
+void
+ctl_print_group(json_t *group)
+{
+	print_fields(group, group_fields);
+}
+
+void
+ctl_print_group_address(json_t *group)
+{
+	print_member(group, "address", "");
+}
+
+void
+ctl_print_groups(json_t *result)
+{
+	print_table(json_object_get(result, "groups"), group_columns);
+}
+
+void
+ctl_print_history(json_t *result)
+{
+	print_table(json_object_get(result, "entries"), history_columns);
+}
+
+void
+ctl_print_status(json_t *result)
+{
+	print_fields(result, status_fields);
+}
