@@ -39,7 +39,8 @@ reserved_labels(const struct fd_zone *z, struct daemon_labels *rl)
 		const uint8_t *w = z->ns[i].name;
 		size_t off = 0, prev = 0;
 
-		if (!z->ns[i].in_zone)
+		/* a nameserver at the apex itself takes no label */
+		if (!z->ns[i].in_zone || z->ns[i].name_len <= z->origin_len)
 			continue;
 		/* walk to the label just before the origin's labels */
 		while (off < z->ns[i].name_len &&
