@@ -92,8 +92,9 @@ app_json(struct fd_change *c, const char *name)
 {
 	struct fd_app_view v;
 
-	if (fd_store_get_app(c->st, c->txn, name, strlen(name), &v) != FD_OK)
-		return json_null();
+	if (c->bulk ||
+	    fd_store_get_app(c->st, c->txn, name, strlen(name), &v) != FD_OK)
+		return NULL;
 	return fd_json_app(&v, c->origin);
 }
 
@@ -140,8 +141,9 @@ group_json(struct fd_change *c, const char *label)
 {
 	struct fd_group_view v;
 
-	if (fd_store_get_group(c->st, c->txn, label, strlen(label), &v) != FD_OK)
-		return json_null();
+	if (c->bulk ||
+	    fd_store_get_group(c->st, c->txn, label, strlen(label), &v) != FD_OK)
+		return NULL;
 	return fd_json_group(&v, c->origin);
 }
 
@@ -202,6 +204,11 @@ change_commit(struct fd_change *c, const char *op, const char *subject,
 	enum fd_err err;
 
 	c->changed = true;
+	if (c->bulk) {
+		json_decref(before);
+		json_decref(after);
+		return FD_OK;
+	}
 	err = fd_history_append(c->st, c->txn, c->now, c->uid, op, subject,
 	    before, after, &c->serial);
 	if (err != FD_OK)

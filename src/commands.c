@@ -13,13 +13,17 @@
 #include "flipdns/changes.h"
 #include "flipdns/commands.h"
 #include "flipdns/history.h"
+#include "flipdns/import.h"
 #include "flipdns/render.h"
+#include "flipdns/zonefile.h"
 
 struct cmd_ctx {
 	const struct fd_cmd_env *env;
 	MDB_txn *txn;
 	struct fd_change chg;      /* for write commands */
 	json_t *args;
+	const struct fd_payload *in;   /* request payload, or NULL */
+	struct fd_payload *out;        /* response payload */
 	char msg[640];
 };
 
@@ -432,6 +436,71 @@ cmd_status(struct cmd_ctx *x, json_t **result)
 	return FD_OK;
 }
 
+static enum fd_err
+cmd_import(struct cmd_ctx *x, json_t **result)
+{
+	const char *name;
+	size_t napps = 0, ngroups = 0;
+	enum fd_err err;
+
+	if ((err = arg_str(x, "name", false, &name)) != FD_OK)
+		return err;
+	if (x->in == NULL)
+		ERR(x, FD_EPROTO, "import needs the YAML document as payload");
+	err = fd_import_yaml(&x->chg, name ? name : "import", x->in->data,
+	    x->in->len, x->env->cfg->ttl, &napps, &ngroups);
+	if (err != FD_OK)
+		return err;
+	*result = json_pack("{s:I, s:I, s:I}", "apps", (json_int_t)napps,
+	    "groups", (json_int_t)ngroups,
+	    "serial", (json_int_t)fd_store_serial(x->env->st, x->txn));
+	return FD_OK;
+}
+
+struct grow {
+	char *data;
+	size_t len, cap;
+};
+
+static int
+grow_emit(void *arg, const char *data, size_t len)
+{
+	struct grow *g = arg;
+
+	if (g->len + len > g->cap) {
+		size_t cap = g->cap ? g->cap * 2 : 1 << 16;
+		char *n;
+
+		while (cap < g->len + len)
+			cap *= 2;
+		if ((n = realloc(g->data, cap)) == NULL)
+			return -1;
+		g->data = n;
+		g->cap = cap;
+	}
+	memcpy(g->data + g->len, data, len);
+	g->len += len;
+	return 0;
+}
+
+static enum fd_err
+cmd_export(struct cmd_ctx *x, json_t **result)
+{
+	struct grow g = {NULL, 0, 0};
+	enum fd_err err;
+
+	err = fd_zonefile_write(x->env->zone, x->env->st, x->txn, grow_emit, &g);
+	if (err != FD_OK) {
+		free(g.data);
+		ERR(x, err, "export failed: %s", fd_strerror(err));
+	}
+	x->out->data = g.data;
+	x->out->len = g.len;
+	*result = json_pack("{s:I}", "serial",
+	    (json_int_t)fd_store_serial(x->env->st, x->txn));
+	return FD_OK;
+}
+
 static const char *const args_none[] = {NULL};
 static const char *const args_app_write[] = {"name", "cname", "addrs", NULL};
 static const char *const args_name[] = {"name", NULL};
@@ -442,6 +511,7 @@ static const char *const args_group_set[] = {"address", "primary", "backup",
     "ttl", NULL};
 static const char *const args_group_switch[] = {"address", "to", NULL};
 static const char *const args_history[] = {"address", "limit", NULL};
+static const char *const args_import[] = {"name", NULL};
 
 static const struct cmd_row cmd_table[] = {
 	{"app.add", cmd_app_add, true, args_app_write},
@@ -458,6 +528,8 @@ static const struct cmd_row cmd_table[] = {
 	{"group.delete", cmd_group_delete, true, args_address},
 	{"history", cmd_history, false, args_history},
 	{"status", cmd_status, false, args_none},
+	{"import", cmd_import, true, args_import},
+	{"export", cmd_export, false, args_none},
 };
 
 json_t *
@@ -497,7 +569,8 @@ check_args(struct cmd_ctx *x, const struct cmd_row *row)
 
 json_t *
 fd_command_run(const struct fd_cmd_env *env, MDB_txn *batch, uid_t uid,
-    json_t *req, bool *wrote)
+    json_t *req, const struct fd_payload *in, struct fd_payload *out,
+    bool *wrote)
 {
 	const struct cmd_row *row;
 	struct cmd_ctx x;
@@ -509,6 +582,10 @@ fd_command_run(const struct fd_cmd_env *env, MDB_txn *batch, uid_t uid,
 	*wrote = false;
 	memset(&x, 0, sizeof(x));
 	x.env = env;
+	x.in = in;
+	x.out = out;
+	out->data = NULL;
+	out->len = 0;
 	id = json_object_get(req, "id");
 	if (!json_is_object(req))
 		return fd_command_error(NULL, FD_EPROTO, "a request is a JSON object");
@@ -570,6 +647,9 @@ out:
 	json_decref(x.args);
 	if (err != FD_OK) {
 		json_decref(result);
+		free(out->data);
+		out->data = NULL;
+		out->len = 0;
 		if (err == FD_EFULL)
 			snprintf(x.msg, sizeof(x.msg), "store full: raise "
 			    "storage.map_size");
@@ -579,5 +659,8 @@ out:
 	resp = json_pack("{s:i, s:O, s:b, s:o}", "v", FD_PROTO_VERSION,
 	    "id", id ? id : json_null(), "ok", 1,
 	    "result", result ? result : json_object());
+	if (out->data != NULL)
+		json_object_set_new(resp, "payload", json_integer(
+		    (json_int_t)out->len));
 	return resp;
 }

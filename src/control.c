@@ -26,6 +26,7 @@ struct pending {
 	struct conn *conn;
 	json_t *req;      /* NULL: resp is already made (framing error) */
 	json_t *resp;
+	struct fd_payload in, out;
 	bool wrote;
 };
 TAILQ_HEAD(pending_list, pending);
@@ -39,6 +40,8 @@ struct conn {
 	int npending;      /* queued requests still pointing at us */
 	bool dead;         /* peer gone; free when npending drops to 0 */
 	bool discarding;   /* inside an oversized line: skip to its end */
+	json_t *awaiting;  /* a request whose payload is still arriving */
+	size_t payload_len;
 	bool close_after_write;
 };
 
@@ -55,7 +58,7 @@ struct fd_control {
 static void conn_free(struct conn *c);
 
 static void
-queue_push(struct conn *c, json_t *req, json_t *resp)
+queue_push(struct conn *c, json_t *req, json_t *resp, struct fd_payload *in)
 {
 	struct fd_control *ctl = c->ctl;
 	struct pending *p = calloc(1, sizeof(*p));
@@ -65,20 +68,34 @@ queue_push(struct conn *c, json_t *req, json_t *resp)
 	p->conn = c;
 	p->req = req;
 	p->resp = resp;
+	if (in != NULL)
+		p->in = *in;
 	c->npending++;
 	TAILQ_INSERT_TAIL(&ctl->pending, p, entry);
 	event_active(ctl->flush_ev, EV_WRITE, 0);
 }
 
 static void
-conn_send(struct conn *c, json_t *resp)
+payload_free(const void *data, size_t len, void *arg)
 {
+	free((void *)data);
+}
+
+/* Send a response line, then its payload (whose ownership goes along). */
+static void
+conn_send(struct conn *c, json_t *resp, struct fd_payload *out)
+{
+	struct evbuffer *ob = bufferevent_get_output(c->bev);
 	char *line = json_dumps(resp, JSON_COMPACT);
 
 	if (line == NULL)
 		fatal("json_dumps");
-	evbuffer_add_printf(bufferevent_get_output(c->bev), "%s\n", line);
+	evbuffer_add_printf(ob, "%s\n", line);
 	free(line);
+	if (out != NULL && out->data != NULL) {
+		evbuffer_add_reference(ob, out->data, out->len, payload_free, NULL);
+		out->data = NULL;
+	}
 }
 
 /* Run every queued request in one write transaction, then answer them. */
@@ -103,7 +120,8 @@ control_flush(evutil_socket_t fd, short what, void *arg)
 			    fd_store_err(rc), "cannot begin a transaction");
 		else
 			p->resp = fd_command_run(ctl->env, txn, p->conn->uid,
-			    p->req, &p->wrote);
+			    p->req, p->in.data ? &p->in : NULL, &p->out,
+			    &p->wrote);
 		any_write |= p->wrote;
 	}
 	if (rc == 0) {
@@ -115,6 +133,8 @@ control_flush(evutil_socket_t fd, short what, void *arg)
 				if (!p->wrote)
 					continue;
 				json_decref(p->resp);
+				free(p->out.data);
+				p->out.data = NULL;
 				p->resp = fd_command_error(json_object_get(p->req,
 				    "id"), fd_store_err(rc), rc == MDB_MAP_FULL ?
 				    "store full: raise storage.map_size" :
@@ -125,11 +145,13 @@ control_flush(evutil_socket_t fd, short what, void *arg)
 	while ((p = TAILQ_FIRST(&batch)) != NULL) {
 		TAILQ_REMOVE(&batch, p, entry);
 		if (!p->conn->dead)
-			conn_send(p->conn, p->resp);
+			conn_send(p->conn, p->resp, &p->out);
 		if (--p->conn->npending == 0 && p->conn->dead)
 			conn_free(p->conn);
 		json_decref(p->req);
 		json_decref(p->resp);
+		free(p->in.data);
+		free(p->out.data);
 		free(p);
 	}
 }
@@ -144,6 +166,20 @@ conn_read(struct bufferevent *bev, void *arg)
 	char *line;
 
 	for (;;) {
+		if (c->awaiting != NULL) {
+			struct fd_payload pl;
+
+			if (evbuffer_get_length(in) < c->payload_len)
+				return;
+			pl.len = c->payload_len;
+			if ((pl.data = malloc(pl.len + 1)) == NULL)
+				fatal("malloc");
+			evbuffer_remove(in, pl.data, pl.len);
+			pl.data[pl.len] = '\0';
+			queue_push(c, c->awaiting, NULL, &pl);
+			c->awaiting = NULL;
+			continue;
+		}
 		if (c->discarding) {
 			struct evbuffer_ptr nl = evbuffer_search(in, "\n", 1, NULL);
 
@@ -159,16 +195,18 @@ conn_read(struct bufferevent *bev, void *arg)
 			if (evbuffer_get_length(in) > FD_CONTROL_MAX_LINE) {
 				c->discarding = true;
 				queue_push(c, NULL, fd_command_error(NULL, FD_EPROTO,
-				    "request longer than 64 KiB"));
+				    "request longer than 64 KiB"), NULL);
 				continue;
 			}
 			return;
 		}
 		if (len > FD_CONTROL_MAX_LINE) {
 			queue_push(c, NULL, fd_command_error(NULL, FD_EPROTO,
-			    "request longer than 64 KiB"));
+			    "request longer than 64 KiB"), NULL);
 		} else if (len > 0) {
 			json_t *req = json_loadb(line, len, 0, &jerr);
+
+			json_t *plen = req ? json_object_get(req, "payload") : NULL;
 
 			if (req == NULL) {
 				char msg[256];
@@ -176,9 +214,24 @@ conn_read(struct bufferevent *bev, void *arg)
 				snprintf(msg, sizeof(msg), "malformed JSON at column "
 				    "%d: %s", jerr.column, jerr.text);
 				queue_push(c, NULL, fd_command_error(NULL, FD_EPROTO,
-				    msg));
+				    msg), NULL);
+			} else if (plen != NULL && (!json_is_integer(plen) ||
+			    json_integer_value(plen) < 0 ||
+			    (size_t)json_integer_value(plen) > FD_PAYLOAD_MAX)) {
+				/* no way to know where the next request starts */
+				queue_push(c, NULL, fd_command_error(json_object_get(
+				    req, "id"), FD_EPROTO, "bad payload length"),
+				    NULL);
+				json_decref(req);
+				c->close_after_write = true;
+				bufferevent_disable(bev, EV_READ);
+				free(line);
+				return;
+			} else if (plen != NULL) {
+				c->awaiting = req;
+				c->payload_len = (size_t)json_integer_value(plen);
 			} else {
-				queue_push(c, req, NULL);
+				queue_push(c, req, NULL, NULL);
 			}
 		}
 		free(line);
@@ -213,6 +266,7 @@ conn_event(struct bufferevent *bev, short what, void *arg)
 static void
 conn_free(struct conn *c)
 {
+	json_decref(c->awaiting);
 	bufferevent_free(c->bev);
 	free(c);
 }
@@ -263,8 +317,14 @@ control_accept(struct evconnlistener *l, evutil_socket_t fd,
 	if (!peer_allowed(ctl->env->cfg, cred.uid, cred.gid)) {
 		log_warnx("control: refused peer uid %u gid %u pid %d",
 		    (unsigned)cred.uid, (unsigned)cred.gid, (int)cred.pid);
-		conn_send(c, fd_command_error(NULL, FD_EDENIED, "permission "
-		    "denied: uid not allowed by control.allow_uids/allow_gids"));
+		{
+			json_t *e = fd_command_error(NULL, FD_EDENIED, "permission "
+			    "denied: uid not allowed by control.allow_uids/"
+			    "allow_gids");
+
+			conn_send(c, e, NULL);
+			json_decref(e);
+		}
 		c->close_after_write = true;
 		bufferevent_enable(c->bev, EV_WRITE);
 		return;

@@ -109,6 +109,7 @@ fd_daemon_run(const struct fd_config *cfg)
 	env.reserved = rl.ptr;
 	env.n_reserved = rl.n;
 	env.started = time(NULL);
+	env.zone = zone;
 	if ((err = fd_control_open(base, &env, &ctl)) != FD_OK) {
 		log_warn("cannot open control socket %s: %s", cfg->control_socket,
 		    fd_strerror(err));

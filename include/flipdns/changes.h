@@ -37,6 +37,8 @@ struct fd_change {
 	/* labels taken by in-zone names (nameservers, "_status") */
 	const char *const *reserved;
 	int n_reserved;
+	bool bulk;             /* part of an import: no per-change history
+	                          row or serial; the import writes one */
 	uint32_t serial;       /* out: the zone serial after the change */
 	bool changed;          /* out: false when the request was a no-op */
 	char msg[640];         /* out: what is wrong, on error */

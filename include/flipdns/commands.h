@@ -22,8 +22,22 @@
 
 #define FD_PROTO_VERSION 1
 
+/*
+ * Raw bytes that travel after a request or response line: a line with
+ * "payload": N is followed by exactly N bytes (import's YAML in, export's
+ * zone file out), so big documents skip JSON string escaping.
+ */
+#define FD_PAYLOAD_MAX ((size_t)1 << 30)   /* 1 GiB: ~15M groups of YAML */
+struct fd_payload {
+	char *data;      /* malloc'd, owned by whoever holds the struct */
+	size_t len;
+};
+
+struct fd_zone;
+
 struct fd_cmd_env {
 	struct fd_store *st;
+	const struct fd_zone *zone;
 	const struct fd_config *cfg;
 	const char *const *reserved;   /* labels taken by in-zone names */
 	int n_reserved;
@@ -31,13 +45,16 @@ struct fd_cmd_env {
 };
 
 /*
- * Run request req for peer uid inside write transaction batch.
+ * Run request req for peer uid inside write transaction batch, with the
+ * request's payload in (NULL when none); a command that answers with a
+ * payload fills out (out->data NULL otherwise).
  * *wrote is set when the command committed a change into batch.
  * Never returns NULL (an allocation failure aborts: the control plane
  * cannot answer anyway).
  */
 json_t *fd_command_run(const struct fd_cmd_env *env, MDB_txn *batch,
-    uid_t uid, json_t *req, bool *wrote);
+    uid_t uid, json_t *req, const struct fd_payload *in,
+    struct fd_payload *out, bool *wrote);
 
 /* An error response, for failures outside a command (framing, denial). */
 json_t *fd_command_error(json_t *id, enum fd_err err, const char *msg);
