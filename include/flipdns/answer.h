@@ -16,14 +16,19 @@
 #include "flipdns/store.h"
 #include "flipdns/zone.h"
 
-/* What happened, for logging, metrics and rate limiting. */
+/* What happened, for logging, metrics and rate limiting.  Always filled. */
 struct fd_query_info {
-	uint16_t qtype, qclass;
-	uint8_t rcode;
-	bool edns;            /* the query had an OPT record */
+	uint16_t qtype, qclass;  /* 0 when the question did not parse */
+	uint8_t rcode;        /* full 12-bit value: BADVERS is 16 */
+	bool edns;            /* the query had one well-formed OPT record */
 	bool truncated;       /* TC was set on the answer */
 	uint16_t answer_len;  /* 0: dropped */
-	char qname[FD_DNAME_TEXT_MAX];  /* filled only when zone->log_queries */
+	/*
+	 * Filled only when zone->log_queries: lower case, trailing dot,
+	 * bytes other than printable ASCII (and '.', '\\') as \DDD, so
+	 * safe to log as is; cut short if the escapes do not fit.
+	 */
+	char qname[FD_DNAME_TEXT_MAX];
 };
 
 /*
@@ -34,7 +39,8 @@ struct fd_query_info {
  * the limit is 65535.  out must hold maxlen bytes.
  * txn is a live read transaction on st.
  * Returns the response length, or 0 when the packet is to be dropped
- * (no readable header, or QR=1).
+ * (no readable header, QR=1, or maxlen below 12).
+ * Never reads q past qlen nor writes out past maxlen, whatever q holds.
  */
 size_t fd_answer(const struct fd_zone *z, const struct fd_store *st,
     MDB_txn *txn, const uint8_t *q, size_t qlen, uint8_t *out, size_t maxlen,

@@ -18,7 +18,7 @@
 struct fd_zone_ns {
 	uint8_t name[FD_DNAME_WIRE_MAX];  /* lower-case wire */
 	uint8_t name_len;
-	bool in_zone;                     /* below the origin: we serve its A/AAAA */
+	bool in_zone;                     /* at or below the origin: we serve its A/AAAA */
 	int naddrs;
 	struct fd_ipaddr addrs[FD_CONF_MAX_NS_ADDRS];
 };
