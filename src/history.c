@@ -49,7 +49,7 @@ fd_history_append(struct fd_store *st, MDB_txn *txn, uint64_t now, uid_t uid,
 {
 	json_t *row = NULL;
 	char *text = NULL;
-	uint64_t seq, be;
+	uint64_t seq = 0, be;
 	enum fd_err err;
 	MDB_val k, v;
 
