@@ -50,8 +50,10 @@ main(int argc, char **argv)
 	c.timeout = CTL_DEFAULT_TIMEOUT;
 
 	while (i < argc && argv[i][0] == '-') {
-		if ((rc = ctl_global_opt(&c, argc, argv, &i)) < 0)
+		if ((rc = ctl_global_opt(&c, argc, argv, &i)) < 0) {
+			usage_global();
 			return CTL_EUSAGE;
+		}
 		if (rc == 0) {
 			fprintf(stderr, "flipctl: unknown option %s\n",
 			    argv[i]);

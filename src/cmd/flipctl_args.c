@@ -276,9 +276,10 @@ parse(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **argv,
 				return ctl_usage(cmd,
 				    "unexpected argument '%s'", argv[i]);
 			a->pos[a->npos++] = argv[i++];
-		} else if ((rc = ctl_global_opt(c, argc, argv, &i)) < 0)
+		} else if ((rc = ctl_global_opt(c, argc, argv, &i)) < 0) {
+			ctl_usage_rows(stderr, cmd->words);
 			return CTL_EUSAGE;
-		else if (rc == 0 &&
+		} else if (rc == 0 &&
 		    (rc = command_opt(cmd, argc, argv, &i, a)) != CTL_OK)
 			return rc;
 	}
