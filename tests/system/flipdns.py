@@ -1,0 +1,323 @@
+"""Helpers for the flipdns system tests: run the real flipdnsd and flipctl.
+
+A Daemon owns one temporary directory holding its config, LMDB storage,
+control socket and log.  It listens on one free loopback port, the same
+for UDP and TCP on 127.0.0.1 and ::1.  The binaries come from $FLIPDNSD
+and $FLIPCTL, by default ../../build/ relative to this directory.
+
+Every test gets its own daemon (see conftest.py), so tests never share
+state and ctest can run the test files side by side.
+"""
+
+import json
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+import dns.message
+import dns.query
+import dns.rcode
+import dns.rdatatype
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+FLIPDNSD = os.path.abspath(
+    os.environ.get("FLIPDNSD", os.path.join(HERE, "../../build/flipdnsd")))
+FLIPCTL = os.path.abspath(
+    os.environ.get("FLIPCTL", os.path.join(HERE, "../../build/flipctl")))
+
+ORIGIN = "failover.example.test."
+# Long enough for a sanitizer build on a loaded CI machine.
+START_TIMEOUT = 20
+STOP_TIMEOUT = 10
+CTL_TIMEOUT = 30
+
+# flipctl's exit statuses (flipctl.h): the interface scripts rely on.
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_UNREACH = 0, 1, 2, 3
+
+
+CONFIG_TEMPLATE = """\
+# written by tests/system/flipdns.py
+zone:
+  origin: {origin}
+  ttl: {ttl}
+  soa: {{mname: ns1.{origin}, rname: hostmaster.example.test., refresh: 3600, retry: 600, expire: 604800, minimum: 30}}
+  nameservers:
+    - {{name: ns1.{origin}, addresses: [127.0.0.1, "::1"]}}
+listen: {listen}
+storage: {{path: {storage}}}
+control: {{socket: {socket}, allow_uids: {allow_uids}, allow_gids: {allow_gids}}}
+workers: {workers}
+"""
+
+
+def have_ipv6():
+    try:
+        with socket.socket(socket.AF_INET6, socket.SOCK_DGRAM) as s:
+            s.bind(("::1", 0))
+        return True
+    except OSError:
+        return False
+
+
+def free_port(v6=True):
+    """A port free for UDP and TCP on 127.0.0.1 (and ::1).
+
+    The kernel picks a free TCP port; the others are checked by binding
+    them.  Another process may still take it before the daemon binds:
+    Daemon.start() retries with a new port when the daemon cannot listen.
+    """
+    families = [socket.AF_INET] + ([socket.AF_INET6] if v6 else [])
+    for _ in range(100):
+        held = []
+        try:
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            held.append(s)
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+            for fam in families:
+                host = "127.0.0.1" if fam == socket.AF_INET else "::1"
+                for kind in (socket.SOCK_DGRAM, socket.SOCK_STREAM):
+                    if fam == socket.AF_INET and kind == socket.SOCK_STREAM:
+                        continue
+                    t = socket.socket(fam, kind)
+                    held.append(t)
+                    t.bind((host, port))
+            return port
+        except OSError:
+            continue
+        finally:
+            for s in held:
+                s.close()
+    raise RuntimeError("no free loopback port for UDP and TCP")
+
+
+def as_user_prefix(user):
+    """setpriv: run as user and its primary group (nobody: nogroup), with
+    none of root's supplementary groups."""
+    pw = pwd.getpwnam(user)
+    return ["setpriv", "--reuid=%d" % pw.pw_uid, "--regid=%d" % pw.pw_gid,
+            "--clear-groups"]
+
+
+class DaemonError(Exception):
+    def __init__(self, what, startup_log=""):
+        super().__init__("%s\n--- flipdnsd log:\n%s" % (what, startup_log))
+        self.startup_log = startup_log
+
+
+class Daemon:
+    """One flipdnsd in its own temporary directory.
+
+    config overrides: allow_uids, allow_gids (lists), ttl, workers, origin.
+    """
+
+    def __init__(self, allow_uids=(0,), allow_gids=(), ttl=30, workers=2,
+                 origin=ORIGIN):
+        # mkdtemp under /tmp keeps the socket path far below sun_path's 108.
+        self.dir = tempfile.mkdtemp(prefix="flipdns-")
+        self.conf = os.path.join(self.dir, "flipdns.yaml")
+        self.storage = os.path.join(self.dir, "db")
+        self.socket = os.path.join(self.dir, "flipdns.sock")
+        self.log = os.path.join(self.dir, "flipdnsd.log")
+        self.origin = origin
+        self.v6 = have_ipv6()
+        self.settings = dict(allow_uids=list(allow_uids),
+                             allow_gids=list(allow_gids), ttl=ttl,
+                             workers=workers)
+        self.port = None
+        self.proc = None
+
+    # -- life cycle ---------------------------------------------------
+
+    def write_config(self):
+        listen = ["127.0.0.1:%d" % self.port]
+        if self.v6:
+            listen.append("[::1]:%d" % self.port)
+        q = json.dumps   # a JSON string is a valid YAML scalar
+        with open(self.conf, "w") as f:
+            f.write(CONFIG_TEMPLATE.format(
+                origin=self.origin, ttl=self.settings["ttl"],
+                listen=q(listen), storage=q(self.storage),
+                socket=q(self.socket),
+                allow_uids=q(self.settings["allow_uids"]),
+                allow_gids=q(self.settings["allow_gids"]),
+                workers=self.settings["workers"]))
+
+    def start(self):
+        """Start on a free port (the same one on restart); wait until ready."""
+        fixed = self.port is not None
+        for attempt in range(5):
+            if not fixed:
+                self.port = free_port(self.v6)
+            self.write_config()
+            try:
+                self._spawn()
+                return self
+            except DaemonError as e:
+                # Lost a race for the port: try again, with a new port
+                # unless it must stay the same (restart).
+                if attempt == 4 or "listen" not in e.startup_log:
+                    raise
+                time.sleep(0.2)
+        return self
+
+    def _spawn(self):
+        with open(self.log, "a") as log:
+            log.write("--- start %s -c %s\n" % (FLIPDNSD, self.conf))
+            log.flush()
+            offset = log.tell()
+            self.proc = subprocess.Popen(
+                [FLIPDNSD, "-c", self.conf], cwd=self.dir,
+                stdin=subprocess.DEVNULL, stdout=log,
+                stderr=subprocess.STDOUT)
+        deadline = time.monotonic() + START_TIMEOUT
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise DaemonError("flipdnsd exited with %d during start-up"
+                                  % self.proc.returncode,
+                                  self.read_log()[offset:])
+            if self._ready():
+                return
+            time.sleep(0.05)
+        self._kill()
+        raise DaemonError("flipdnsd not ready after %ds" % START_TIMEOUT,
+                          self.read_log()[offset:])
+
+    def _ready(self):
+        if not os.path.exists(self.socket):
+            return False
+        r = subprocess.run([FLIPCTL, "-s", self.socket, "--timeout", "2",
+                            "status"], capture_output=True, text=True)
+        if r.returncode != 0:
+            return False
+        try:
+            ans = self.query(self.origin, "SOA", timeout=0.5)
+        except Exception:
+            return False
+        return ans.rcode() == dns.rcode.NOERROR and len(ans.answer) == 1
+
+    def stop(self, sig=signal.SIGTERM):
+        """Signal the daemon and wait: its exit status, None if never run."""
+        if self.proc is None or self.proc.poll() is not None:
+            return None if self.proc is None else self.proc.returncode
+        self.proc.send_signal(sig)
+        try:
+            return self.proc.wait(STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self._kill()
+            raise DaemonError("flipdnsd ignored signal %d for %ds"
+                              % (sig, STOP_TIMEOUT), self.read_log())
+
+    def restart(self):
+        """Stop cleanly (SIGTERM), start again on the same port and store."""
+        rc = self.stop()
+        if rc not in (0, None):
+            raise DaemonError("flipdnsd exited %r on SIGTERM" % rc,
+                              self.read_log())
+        return self.start()
+
+    def _kill(self):
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+
+    def cleanup(self):
+        """Kill if still running and remove the directory; never raises."""
+        try:
+            self._kill()
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def read_log(self):
+        try:
+            with open(self.log, errors="replace") as f:
+                return f.read()
+        except OSError:
+            return ""
+
+    @property
+    def running(self):
+        return self.proc is not None and self.proc.poll() is None
+
+    # -- talking to it ------------------------------------------------
+
+    def ctl(self, *args, check=True, as_user=None, socket_path=None,
+            timeout=CTL_TIMEOUT):
+        """Run flipctl -s SOCKET ARGS...; a CompletedProcess with text output.
+
+        check: raise when the exit status is not 0.  as_user="nobody" runs
+        it as that user and its primary group, without supplementary groups
+        (the tests run as root).
+        """
+        cmd = [FLIPCTL, "-s", socket_path or self.socket]
+        cmd += [str(a) for a in args]
+        if as_user is not None:
+            cmd = as_user_prefix(as_user) + cmd
+        r = subprocess.run(cmd, capture_output=True, text=True,
+                           timeout=timeout)
+        if check and r.returncode != 0:
+            raise AssertionError("%s: exit %d\nstdout: %s\nstderr: %s"
+                                 % (" ".join(cmd), r.returncode, r.stdout,
+                                    r.stderr))
+        return r
+
+    def ctl_json(self, *args):
+        """flipctl --json ARGS...: the daemon's result, parsed."""
+        return json.loads(self.ctl("--json", *args).stdout)
+
+    def query(self, name, rdtype, tcp=False, where="127.0.0.1", timeout=2,
+              **kw):
+        """One DNS query to the daemon; kw goes to dns.message.make_query."""
+        q = dns.message.make_query(name, rdtype, **kw)
+        send = dns.query.tcp if tcp else dns.query.udp
+        return send(q, where, port=self.port, timeout=timeout)
+
+    # -- shortcuts the tests share -------------------------------------
+
+    def fqdn(self, label):
+        return "%s.%s" % (label, self.origin)
+
+    def serial(self):
+        return self.ctl_json("status")["serial"]
+
+    def create_group(self, *args):
+        """group create ARGS...: the new group's label."""
+        address = self.ctl("group", "create", *args).stdout.strip()
+        assert address.endswith("." + self.origin), address
+        return address[:-len(self.origin) - 1]
+
+    def expect_error(self, *args, code=EXIT_FAIL, as_user=None):
+        """Run flipctl ARGS, expect exit status code, a message and no change.
+
+        The store must look the same before and after: status (serial,
+        counts), every app and every group.
+        """
+        before = self.snapshot()
+        r = self.ctl(*args, check=False, as_user=as_user)
+        assert r.returncode == code, (
+            "flipctl %s: exit %d, wanted %d\nstdout: %s\nstderr: %s"
+            % (" ".join(map(str, args)), r.returncode, code, r.stdout,
+               r.stderr))
+        assert r.stdout == "", r.stdout
+        assert r.stderr.startswith("flipctl: "), r.stderr
+        assert len(r.stderr.splitlines()[0]) > len("flipctl: "), r.stderr
+        if code == EXIT_USAGE:
+            assert "usage:" in r.stderr, r.stderr
+        assert self.snapshot() == before, "flipctl %s changed the store" % (
+            " ".join(map(str, args)))
+        return r
+
+    def snapshot(self):
+        """Everything a refused request must leave unchanged."""
+        return {"status": strip_uptime(self.ctl_json("status")),
+                "apps": self.ctl_json("app", "list"),
+                "groups": self.ctl_json("group", "list")}
+
+
+def strip_uptime(status):
+    return {k: v for k, v in status.items() if k != "uptime"}

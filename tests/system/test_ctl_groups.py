@@ -1,0 +1,528 @@
+"""Groups through the real flipctl, and the control plane's guarantees.
+
+Rules (README, control protocol; changes.h):
+  - a new group's address is 12 chars of [a-z2-7] under the zone origin;
+    a --label of one's own is refused when live or tombstoned;
+  - a group has no app, a primary alone, or both; never a backup alone;
+    primary and backup differ;
+  - switch toggles, --to sets (idempotent); switching to a side with no
+    app is refused; a change that empties the active side returns it to
+    primary;
+  - delete is refused while the group points at any app; the deleted
+    label is tombstoned forever;
+  - every committed change adds a history row and increments the serial;
+    refusals change nothing, exit 1 and say why; usage errors exit 2;
+    an unreachable daemon exits 3; a peer not allowed is refused;
+  - an acknowledged change survives a restart.
+"""
+
+import grp
+import os
+import pwd
+import re
+import signal
+import subprocess
+
+import dns.rcode
+import pytest
+
+from flipdns import EXIT_FAIL, EXIT_UNREACH, EXIT_USAGE, FLIPCTL
+
+LABEL_RE = re.compile(r"^[a-z2-7]{12}$")
+
+
+def group(d, address):
+    return d.ctl_json("group", "show", address)
+
+
+def apps(d, *names):
+    for i, name in enumerate(names):
+        d.ctl("app", "add", name, "--addr", "192.0.2.%d" % (i + 1))
+
+
+# -- create -------------------------------------------------------------
+
+def test_create_prints_a_fresh_address(daemon):
+    seen = set()
+    for _ in range(5):
+        r = daemon.ctl("group", "create")
+        assert r.stdout.count("\n") == 1
+        address = r.stdout.strip()
+        label, _, origin = address.partition(".")
+        assert LABEL_RE.match(label), address
+        assert origin == daemon.origin
+        seen.add(label)
+        g = group(daemon, address)
+        assert g["address"] == address and g["label"] == label
+        assert g["primary"] is None and g["backup"] is None
+        assert g["active"] == "primary" and g["active_app"] is None
+        assert g["ttl"] == 30     # the zone default in the test config
+    assert len(seen) == 5
+    listed = daemon.ctl_json("group", "list")["groups"]
+    assert sorted(g["label"] for g in listed) == sorted(seen)
+    assert daemon.ctl_json("status")["groups"] == 5
+
+
+def test_create_with_apps_and_ttl(daemon):
+    apps(daemon, "web1", "web2")
+    one = daemon.create_group("--primary", "web1")
+    g = group(daemon, one)
+    assert (g["primary"], g["backup"], g["active"], g["active_app"]) == \
+        ("web1", None, "primary", "web1")
+    two = daemon.create_group("--ttl", "120", "--backup", "web2",
+                              "--primary", "web1")
+    g = group(daemon, two)
+    assert (g["primary"], g["backup"], g["active"], g["active_app"],
+            g["ttl"]) == ("web1", "web2", "primary", "web1", 120)
+    # "none" is no app
+    three = daemon.create_group("--primary", "none")
+    assert group(daemon, three)["primary"] is None
+
+
+def test_create_refusals(daemon):
+    apps(daemon, "web1", "web2")
+    daemon.expect_error("group", "create", "--backup", "web2")
+    daemon.expect_error("group", "create", "--primary", "web1",
+                        "--backup", "web1")
+    daemon.expect_error("group", "create", "--primary", "ghost")
+    daemon.expect_error("group", "create", "--primary", "web1",
+                        "--backup", "ghost")
+    daemon.expect_error("group", "create", "--primary", "Bad_Name")
+    assert daemon.ctl_json("group", "list")["groups"] == []
+
+
+def test_address_forms(daemon):
+    label = daemon.create_group("--label", "shop")
+    for form in ("shop", "shop." + daemon.origin, "shop." +
+                 daemon.origin.rstrip("."), "SHOP." + daemon.origin.upper()):
+        assert group(daemon, form)["label"] == label
+    daemon.expect_error("group", "show", "shop.other.example.")
+    daemon.expect_error("group", "show", "nosuch")
+
+
+# -- labels -------------------------------------------------------------
+
+def test_chosen_label(daemon):
+    address = daemon.ctl("group", "create", "--label", "www-1").stdout
+    assert address == "www-1." + daemon.origin + "\n"
+    daemon.expect_error("group", "create", "--label", "www-1")
+
+
+@pytest.mark.parametrize("label", [
+    "", "Bad", "under_score", "-x", "x-", "a.b", "a" * 64, "ns1", "_status",
+])
+def test_bad_or_reserved_label_refused(daemon, label):
+    daemon.expect_error("group", "create", "--label", label)
+
+
+def test_deleted_label_is_tombstoned(daemon):
+    daemon.create_group("--label", "gone")
+    random = daemon.create_group()
+    tomb0 = daemon.ctl_json("status")["tombstones"]
+    daemon.ctl("group", "delete", "gone")
+    daemon.ctl("group", "delete", daemon.fqdn(random))
+    assert daemon.ctl_json("status")["tombstones"] == tomb0 + 2
+    for label in ("gone", random):
+        r = daemon.expect_error("group", "show", label)
+        assert r.returncode == EXIT_FAIL
+        daemon.expect_error("group", "delete", label)
+        daemon.expect_error("group", "switch", label)
+        daemon.expect_error("group", "set", label, "--ttl", "60")
+        daemon.expect_error("group", "create", "--label", label)
+    assert daemon.ctl_json("group", "list")["groups"] == []
+
+
+# -- set ----------------------------------------------------------------
+
+def test_set_apps_and_ttl(daemon):
+    apps(daemon, "web1", "web2", "web3")
+    label = daemon.create_group()
+    daemon.ctl("group", "set", label, "--primary", "web1")
+    daemon.ctl("group", "set", label, "--backup", "web2", "--ttl", "300")
+    g = group(daemon, label)
+    assert (g["primary"], g["backup"], g["ttl"]) == ("web1", "web2", 300)
+    out = daemon.ctl("group", "set", label, "--primary", "web3").stdout
+    assert "web3" in out
+    g = group(daemon, label)
+    assert (g["primary"], g["backup"], g["active_app"]) == \
+        ("web3", "web2", "web3")
+    daemon.ctl("group", "set", label, "--backup", "none",
+               "--primary", "none")
+    g = group(daemon, label)
+    assert (g["primary"], g["backup"], g["active_app"]) == (None, None, None)
+
+
+def test_set_refusals(daemon):
+    apps(daemon, "web1", "web2")
+    empty = daemon.create_group()
+    both = daemon.create_group("--primary", "web1", "--backup", "web2")
+    daemon.expect_error("group", "set", empty, "--backup", "web2")
+    daemon.expect_error("group", "set", empty, "--primary", "web1",
+                        "--backup", "web1")
+    daemon.expect_error("group", "set", both, "--primary", "none")
+    daemon.expect_error("group", "set", both, "--primary", "web2")
+    daemon.expect_error("group", "set", both, "--backup", "web1")
+    daemon.expect_error("group", "set", both, "--backup", "ghost")
+    daemon.expect_error("group", "set", "nosuchgroup", "--ttl", "60")
+
+
+# -- switch -------------------------------------------------------------
+
+def test_switch_toggles(daemon):
+    apps(daemon, "web1", "web2")
+    label = daemon.create_group("--primary", "web1", "--backup", "web2")
+    out = daemon.ctl("group", "switch", label).stdout
+    assert "backup" in out
+    g = group(daemon, label)
+    assert (g["active"], g["active_app"]) == ("backup", "web2")
+    daemon.ctl("group", "switch", daemon.fqdn(label))
+    g = group(daemon, label)
+    assert (g["active"], g["active_app"]) == ("primary", "web1")
+
+
+def test_switch_to_is_idempotent(daemon):
+    apps(daemon, "web1", "web2")
+    label = daemon.create_group("--primary", "web1", "--backup", "web2")
+    for _ in range(2):
+        daemon.ctl("group", "switch", label, "--to", "backup")
+        assert group(daemon, label)["active"] == "backup"
+    for _ in range(2):
+        daemon.ctl("group", "switch", "--to", "primary", label)
+        assert group(daemon, label)["active"] == "primary"
+    daemon.expect_error("group", "switch", label, "--to", "sideways",
+                        code=EXIT_USAGE)
+
+
+def test_switch_to_an_empty_side_refused(daemon):
+    apps(daemon, "web1")
+    empty = daemon.create_group()
+    alone = daemon.create_group("--primary", "web1")
+    daemon.expect_error("group", "switch", empty)
+    daemon.expect_error("group", "switch", empty, "--to", "backup")
+    daemon.expect_error("group", "switch", alone)
+    daemon.expect_error("group", "switch", alone, "--to", "backup")
+    assert group(daemon, alone)["active"] == "primary"
+    daemon.expect_error("group", "switch", "nosuchgroup")
+
+
+def test_switch_changes_the_answer(daemon):
+    apps(daemon, "web1", "web2")
+    label = daemon.create_group("--primary", "web1", "--backup", "web2",
+                                "--ttl", "45")
+    name = daemon.fqdn(label)
+    ans = daemon.query(name, "A")
+    assert [r.address for r in ans.answer[0]] == ["192.0.2.1"]
+    assert ans.answer[0].ttl == 45
+    daemon.ctl("group", "switch", label)
+    ans = daemon.query(name, "A", tcp=True)
+    assert [r.address for r in ans.answer[0]] == ["192.0.2.2"]
+
+
+def test_emptied_active_side_returns_to_primary(daemon):
+    apps(daemon, "web1", "web2", "web3")
+    label = daemon.create_group("--primary", "web1", "--backup", "web2")
+    daemon.ctl("group", "switch", label, "--to", "backup")
+    # replacing the active app keeps the side
+    daemon.ctl("group", "set", label, "--backup", "web3")
+    g = group(daemon, label)
+    assert (g["active"], g["active_app"]) == ("backup", "web3")
+    # emptying it does not
+    daemon.ctl("group", "set", label, "--backup", "none")
+    g = group(daemon, label)
+    assert (g["active"], g["active_app"], g["backup"]) == \
+        ("primary", "web1", None)
+
+
+# -- delete -------------------------------------------------------------
+
+def test_delete_refused_while_pointing_at_an_app(daemon):
+    apps(daemon, "web1", "web2")
+    alone = daemon.create_group("--primary", "web1")
+    both = daemon.create_group("--primary", "web1", "--backup", "web2")
+    daemon.expect_error("group", "delete", alone)
+    daemon.expect_error("group", "delete", both)
+    daemon.ctl("group", "set", both, "--backup", "none")
+    daemon.expect_error("group", "delete", both)
+    daemon.ctl("group", "set", both, "--primary", "none")
+    r = daemon.ctl("group", "delete", both)
+    assert r.stdout == ""
+    daemon.expect_error("group", "show", both)
+    assert [g["label"] for g in daemon.ctl_json("group", "list")["groups"]] \
+        == [alone]
+    ans = daemon.query(daemon.fqdn(both), "A")
+    assert ans.rcode() == dns.rcode.NXDOMAIN
+
+
+# -- history and serial -------------------------------------------------
+
+def test_history(daemon):
+    apps(daemon, "web1", "web2")
+    label = daemon.create_group("--primary", "web1", "--backup", "web2")
+    other = daemon.create_group()
+    daemon.ctl("group", "switch", label)
+    daemon.ctl("group", "set", label, "--ttl", "90")
+    everything = daemon.ctl_json("history")["entries"]
+    assert len(everything) == 6
+    serials = [e["serial"] for e in everything]
+    assert serials == sorted(serials, reverse=True)
+    assert serials[0] == daemon.serial()
+    for e in everything:
+        assert set(e) >= {"serial", "time", "uid", "op", "subject",
+                          "before", "after"}
+        assert e["uid"] == 0
+    assert "web1" in everything[-1]["subject"]
+    # one group's rows: create, switch, set - newest first
+    mine = daemon.ctl_json("history", label)["entries"]
+    assert len(mine) == 3
+    assert all(label in e["subject"] for e in mine)
+    assert "switch" in mine[1]["op"] and "create" in mine[2]["op"]
+    assert mine[2]["before"] is None
+    assert mine[1]["before"]["active"] == "primary"
+    assert mine[1]["after"]["active"] == "backup"
+    assert daemon.ctl_json("history", daemon.fqdn(label)) == \
+        {"entries": mine}
+    assert len(daemon.ctl_json("history", other)["entries"]) == 1
+    assert daemon.ctl_json("history", label, "--limit", "1")["entries"] == \
+        mine[:1]
+    assert daemon.ctl_json("history", "--limit", "2")["entries"] == \
+        everything[:2]
+    lines = daemon.ctl("history", "--limit", "2").stdout.splitlines()
+    assert len(lines) == 3 and lines[0].split()[0] == "SERIAL"
+    # refusals leave no row
+    daemon.expect_error("group", "switch", other)
+    assert daemon.ctl_json("history")["entries"] == everything
+
+
+def test_serial_counts_committed_changes(daemon):
+    s = daemon.serial()
+    steps = [
+        ("app", "add", "web1", "--addr", "192.0.2.1"),
+        ("app", "add", "web2", "--cname", "lb.example.com"),
+        ("app", "set", "web2", "--addr", "192.0.2.2"),
+        ("group", "create", "--label", "g1", "--primary", "web1"),
+        ("group", "set", "g1", "--backup", "web2"),
+        ("group", "switch", "g1"),
+        ("group", "switch", "g1", "--to", "primary"),
+        ("group", "set", "g1", "--ttl", "77"),
+        ("group", "set", "g1", "--backup", "none", "--primary", "none"),
+        ("group", "delete", "g1"),
+        ("app", "remove", "web2"),
+    ]
+    for step in steps:
+        daemon.ctl(*step)
+        s += 1
+        assert daemon.serial() == s, step
+        soa = daemon.query(daemon.origin, "SOA")
+        assert soa.answer[0][0].serial == s, step
+    # reads commit nothing
+    for read in (("status",), ("app", "list"), ("app", "show", "web1"),
+                 ("app", "status", "web1"), ("env", "web1"),
+                 ("group", "list"), ("history",)):
+        daemon.ctl(*read)
+    assert daemon.serial() == s
+
+
+def test_refusals_write_nothing(daemon):
+    apps(daemon, "web1", "web2")
+    label = daemon.create_group("--primary", "web1", "--label", "keep")
+    daemon.ctl("group", "create", "--label", "dead")
+    daemon.ctl("group", "delete", "dead")
+    before = daemon.snapshot()
+    show = daemon.ctl("group", "show", label).stdout
+    hist = daemon.ctl_json("history")
+    refused = [
+        ("app", "add", "web1", "--addr", "192.0.2.9"),
+        ("app", "add", "BAD", "--addr", "192.0.2.9"),
+        ("app", "add", "web3", "--addr", "192.0.2.300"),
+        ("app", "set", "ghost", "--addr", "192.0.2.9"),
+        ("app", "remove", "web1"),
+        ("app", "remove", "ghost"),
+        ("group", "create", "--label", "keep"),
+        ("group", "create", "--label", "dead"),
+        ("group", "create", "--backup", "web2"),
+        ("group", "create", "--primary", "web2", "--backup", "web2"),
+        ("group", "set", label, "--backup", "web1"),
+        ("group", "set", label, "--primary", "none", "--backup", "web2"),
+        ("group", "set", label, "--primary", "ghost"),
+        ("group", "switch", label),
+        ("group", "switch", label, "--to", "backup"),
+        ("group", "delete", label),
+        ("group", "delete", "dead"),
+        ("group", "show", "dead"),
+    ]
+    for args in refused:
+        r = daemon.expect_error(*args)
+        assert r.returncode == EXIT_FAIL
+    assert daemon.snapshot() == before
+    assert daemon.ctl("group", "show", label).stdout == show
+    assert daemon.ctl_json("history") == hist
+
+
+# -- command line -------------------------------------------------------
+
+@pytest.mark.parametrize("args", [
+    (),
+    ("frobnicate",),
+    ("group",),
+    ("group", "frob"),
+    ("app", "list", "extra"),
+    ("app", "show"),
+    ("app", "list", "--bogus"),
+    ("group", "create", "--ttl", "abc"),
+    ("group", "create", "--ttl", "-1"),
+    ("group", "create", "--ttl", "1.5"),
+    ("group", "create", "--ttl", "99999999999"),
+    ("group", "create", "--ttl", ""),
+    ("group", "create", "--ttl"),
+    ("group", "create", "--ttl", "30", "--ttl", "40"),
+    ("group", "create", "extra"),
+    ("group", "set", "keep"),
+    ("group", "set", "keep", "--to", "backup"),
+    ("group", "switch"),
+    ("group", "switch", "keep", "--to"),
+    ("group", "switch", "keep", "--to", "none"),
+    ("group", "switch", "keep", "other"),
+    ("group", "delete"),
+    ("history", "a", "b"),
+    ("history", "--limit", "x"),
+    ("status", "now"),
+    ("--timeout", "0", "status"),
+    ("--timeout", "x", "status"),
+    ("-s",),
+])
+def test_usage_errors_exit_2(daemon, args):
+    daemon.ctl("group", "create", "--label", "keep")
+    daemon.expect_error(*args, code=EXIT_USAGE)
+
+
+def test_help(daemon):
+    out = daemon.ctl("help").stdout
+    for words in ("app add", "app set", "app list", "app show", "app remove",
+                  "app status", "env", "group create", "group list",
+                  "group show", "group set", "group switch", "group delete",
+                  "history", "status"):
+        assert re.search(r"^\s+%s\b" % words, out, re.M), words
+    assert daemon.ctl("--help").stdout == out
+
+
+def test_options_anywhere(daemon):
+    apps(daemon, "web1", "web2")
+    daemon.ctl("--json", "group", "create", "--label", "g1",
+               "--primary", "web1", "--backup=web2")
+    daemon.ctl("group", "switch", "g1", "--to", "backup", "--json")
+    daemon.ctl("group", "switch", "--to=primary", "g1")
+    assert group(daemon, "g1")["active"] == "primary"
+
+
+# -- reaching the daemon ------------------------------------------------
+
+def test_unreachable_exits_3(daemon, tmp_path):
+    for path in (str(tmp_path / "nosuch.sock"), "/nonexistent/dir/x.sock"):
+        r = daemon.ctl("status", check=False, socket_path=path)
+        assert r.returncode == EXIT_UNREACH
+        assert r.stderr.startswith("flipctl: cannot connect to %s: " % path)
+        assert r.stdout == ""
+    # a socket file nobody listens on any more
+    daemon.stop()
+    r = daemon.ctl("group", "create", check=False)
+    assert r.returncode == EXIT_UNREACH, r
+    assert "cannot connect to %s" % daemon.socket in r.stderr
+
+
+def test_socket_from_environment(daemon):
+    env = dict(os.environ, FLIPDNS_SOCKET=daemon.socket)
+    r = subprocess.run([FLIPCTL, "status"], env=env,
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    # -s wins over the environment
+    env["FLIPDNS_SOCKET"] = "/nonexistent.sock"
+    r = subprocess.run([FLIPCTL, "-s", daemon.socket, "status"],
+                       env=env, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+
+
+def open_socket_to_all(d):
+    """Let file permissions admit anyone, so only SO_PEERCRED decides."""
+    os.chmod(d.dir, 0o755)
+    os.chmod(d.socket, 0o666)
+
+
+def test_uid_not_allowed_is_refused(daemon):
+    open_socket_to_all(daemon)
+    apps(daemon, "web1")
+    for args in (("status",), ("app", "list"),
+                 ("app", "add", "web9", "--addr", "192.0.2.9"),
+                 ("group", "create"), ("app", "remove", "web1")):
+        r = daemon.expect_error(*args, as_user="nobody")
+        assert r.returncode == EXIT_FAIL
+    assert [a["name"] for a in daemon.ctl_json("app", "list")["apps"]] == \
+        ["web1"]
+
+
+NOBODY_UID = pwd.getpwnam("nobody").pw_uid
+NOGROUP_GID = grp.getgrnam("nogroup").gr_gid
+
+
+@pytest.mark.daemon(allow_uids=[0, NOBODY_UID])
+def test_allowed_uid(daemon):
+    open_socket_to_all(daemon)
+    r = daemon.ctl("--json", "group", "create", "--label", "byuid",
+                   as_user="nobody")
+    assert r.returncode == 0, r.stderr
+    entry = daemon.ctl_json("history", "byuid")["entries"][0]
+    assert entry["uid"] == NOBODY_UID
+
+
+@pytest.mark.daemon(allow_uids=[0], allow_gids=[NOGROUP_GID])
+def test_allowed_gid(daemon):
+    open_socket_to_all(daemon)
+    daemon.ctl("status", as_user="nobody")
+    daemon.ctl("group", "create", "--label", "bygid", as_user="nobody")
+
+
+# -- durability ---------------------------------------------------------
+
+def test_acknowledged_changes_survive_restart(daemon):
+    apps(daemon, "web1", "web2", "web3")
+    daemon.ctl("app", "set", "web3", "--cname", "lb.example.com")
+    daemon.ctl("app", "add", "v6", "--addr", "2001:db8::1", "--addr",
+               "2001:db8::2")
+    a = daemon.create_group("--primary", "web1", "--backup", "web2",
+                            "--ttl", "120")
+    b = daemon.create_group("--label", "shop", "--primary", "web3")
+    daemon.create_group("--label", "gone")
+    daemon.ctl("group", "delete", "gone")
+    daemon.ctl("group", "switch", a)
+    daemon.ctl("group", "set", b, "--primary", "v6")
+    daemon.ctl("app", "remove", "web3")
+
+    before = daemon.snapshot()
+    shows = {x: daemon.ctl_json("group", "show", x) for x in (a, b)}
+    hist = daemon.ctl_json("history")
+    answer = [r.address for r in daemon.query(daemon.fqdn(a), "A").answer[0]]
+
+    daemon.restart()
+
+    assert daemon.snapshot() == before
+    assert {x: daemon.ctl_json("group", "show", x) for x in (a, b)} == shows
+    assert daemon.ctl_json("history") == hist
+    assert [r.address for r in
+            daemon.query(daemon.fqdn(a), "A").answer[0]] == answer == \
+        ["192.0.2.2"]
+    soa = daemon.query(daemon.origin, "SOA")
+    assert soa.answer[0][0].serial == before["status"]["serial"]
+    daemon.expect_error("group", "create", "--label", "gone")
+    daemon.expect_error("app", "show", "web3")
+    # and it keeps counting from there
+    daemon.ctl("group", "switch", a)
+    assert daemon.serial() == before["status"]["serial"] + 1
+
+
+def test_restart_after_sigkill_keeps_acknowledged_changes(daemon):
+    apps(daemon, "web1", "web2")
+    label = daemon.create_group("--primary", "web1", "--backup", "web2")
+    daemon.ctl("group", "switch", label)
+    before = daemon.snapshot()
+    daemon.stop(signal.SIGKILL)
+    daemon.start()     # over the stale socket file the killed one left
+    assert daemon.snapshot() == before
