@@ -44,15 +44,28 @@ CONFIG_TEMPLATE = """\
 # written by tests/system/flipdns.py
 zone:
   origin: {origin}
-  ttl: {ttl}
-  soa: {{mname: ns1.{origin}, rname: hostmaster.example.test., refresh: 3600, retry: 600, expire: 604800, minimum: 30}}
+  ttl: {ttl}{zone_extra}
+  soa: {{mname: ns1.{origin}, rname: hostmaster.example.test., refresh: 3600, retry: 600, expire: 604800, minimum: {minimum}{soa_extra}}}
   nameservers:
-    - {{name: ns1.{origin}, addresses: [127.0.0.1, "::1"]}}
+{nameservers}
 listen: {listen}
 storage: {{path: {storage}}}
 control: {{socket: {socket}, allow_uids: {allow_uids}, allow_gids: {allow_gids}}}
 workers: {workers}
 """
+
+
+# Settings written only when a test asks for them: Daemon keyword ->
+# dotted config key.  The value goes in as JSON, which YAML reads back.
+OPTIONAL_SETTINGS = {
+    "ns_ttl": "zone.ns_ttl",
+    "edns_udp_size": "edns.udp_size",
+    "tcp_idle_timeout": "tcp.idle_timeout",
+    "tcp_max_clients": "tcp.max_clients",
+    "chaos_enabled": "chaos.enabled",
+    "chaos_id": "chaos.id",
+    "log_queries": "log.queries",
+}
 
 
 def have_ipv6():
@@ -113,11 +126,18 @@ class DaemonError(Exception):
 class Daemon:
     """One flipdnsd in its own temporary directory.
 
-    config overrides: allow_uids, allow_gids (lists), ttl, workers, origin.
+    config overrides: allow_uids, allow_gids (lists), ttl, workers, origin;
+    the SOA's minimum (default 30) and soa_ttl (default: none written,
+    so the daemon's 3600); nameservers, a list of (name, [addresses])
+    (default: ns1.ORIGIN on 127.0.0.1 and ::1); and, written only when
+    given, the keys of OPTIONAL_SETTINGS (ns_ttl, edns_udp_size,
+    tcp_idle_timeout, tcp_max_clients, chaos_enabled, chaos_id,
+    log_queries).
     """
 
     def __init__(self, allow_uids=(0,), allow_gids=(), ttl=30, workers=2,
-                 origin=ORIGIN):
+                 origin=ORIGIN, minimum=30, soa_ttl=None, nameservers=None,
+                 **optional):
         # mkdtemp under /tmp keeps the socket path far below sun_path's 108.
         self.dir = tempfile.mkdtemp(prefix="flipdns-")
         self.conf = os.path.join(self.dir, "flipdns.yaml")
@@ -128,7 +148,16 @@ class Daemon:
         self.v6 = have_ipv6()
         self.settings = dict(allow_uids=list(allow_uids),
                              allow_gids=list(allow_gids), ttl=ttl,
-                             workers=workers)
+                             workers=workers, minimum=minimum,
+                             soa_ttl=soa_ttl)
+        if nameservers is None:
+            nameservers = [("ns1." + origin, ["127.0.0.1", "::1"])]
+        self.nameservers = [(n, list(a)) for n, a in nameservers]
+        unknown = set(optional) - set(OPTIONAL_SETTINGS)
+        if unknown:
+            raise TypeError("unknown Daemon settings: %s"
+                            % ", ".join(sorted(unknown)))
+        self.optional = {k: v for k, v in optional.items() if v is not None}
         self.port = None
         self.proc = None
 
@@ -139,6 +168,18 @@ class Daemon:
         if self.v6:
             listen.append("[::1]:%d" % self.port)
         q = json.dumps   # a JSON string is a valid YAML scalar
+        sections = {}   # section -> [(key, value)], in keyword order
+        for kw, value in self.optional.items():
+            section, key = OPTIONAL_SETTINGS[kw].split(".")
+            sections.setdefault(section, []).append((key, value))
+        zone_extra = "".join("\n  %s: %s" % (k, q(v))
+                             for k, v in sections.pop("zone", []))
+        soa_extra = ""
+        if self.settings["soa_ttl"] is not None:
+            soa_extra = ", ttl: %d" % self.settings["soa_ttl"]
+        nameservers = "\n".join(
+            "    - {name: %s, addresses: %s}" % (q(n), q(a))
+            for n, a in self.nameservers)
         with open(self.conf, "w") as f:
             f.write(CONFIG_TEMPLATE.format(
                 origin=self.origin, ttl=self.settings["ttl"],
@@ -146,7 +187,12 @@ class Daemon:
                 socket=q(self.socket),
                 allow_uids=q(self.settings["allow_uids"]),
                 allow_gids=q(self.settings["allow_gids"]),
-                workers=self.settings["workers"]))
+                workers=self.settings["workers"],
+                minimum=self.settings["minimum"], soa_extra=soa_extra,
+                nameservers=nameservers, zone_extra=zone_extra))
+            for section, items in sections.items():
+                f.write("%s: {%s}\n" % (section, ", ".join(
+                    "%s: %s" % (k, q(v)) for k, v in items)))
 
     def start(self):
         """Start on a free port (the same one on restart); wait until ready."""
@@ -277,6 +323,36 @@ class Daemon:
         send = dns.query.tcp if tcp else dns.query.udp
         return send(q, where, port=self.port, timeout=timeout)
 
+    def udp_raw(self, wire, where="127.0.0.1", timeout=1.0):
+        """Send raw bytes in one datagram: the answer's bytes, or None when
+        nothing came back within timeout."""
+        fam = socket.AF_INET6 if ":" in where else socket.AF_INET
+        with socket.socket(fam, socket.SOCK_DGRAM) as s:
+            s.settimeout(timeout)
+            s.sendto(wire, (where, self.port))
+            try:
+                return s.recv(65535)
+            except socket.timeout:
+                return None
+
+    def tcp_connect(self, where="127.0.0.1", timeout=2.0):
+        fam = socket.AF_INET6 if ":" in where else socket.AF_INET
+        s = socket.socket(fam, socket.SOCK_STREAM)
+        s.settimeout(timeout)
+        s.connect((where, self.port))
+        return s
+
+    def tcp_raw(self, payload, where="127.0.0.1", timeout=1.0):
+        """Send payload (framing included, if any) on a new TCP connection:
+        the first framed answer's bytes, or None when the server closed
+        the connection or sent nothing within timeout."""
+        with self.tcp_connect(where, timeout) as s:
+            s.sendall(payload)
+            try:
+                return read_framed(s)
+            except (socket.timeout, ConnectionError):
+                return None
+
     # -- shortcuts the tests share -------------------------------------
 
     def fqdn(self, label):
@@ -321,3 +397,21 @@ class Daemon:
 
 def strip_uptime(status):
     return {k: v for k, v in status.items() if k != "uptime"}
+
+
+def recv_exact(sock, n):
+    """n bytes from a stream socket; ConnectionError on EOF before that."""
+    buf = b""
+    while len(buf) < n:
+        chunk = sock.recv(n - len(buf))
+        if not chunk:
+            raise ConnectionError("closed after %d of %d bytes"
+                                  % (len(buf), n))
+        buf += chunk
+    return buf
+
+
+def read_framed(sock):
+    """One DNS message from a TCP stream (RFC 1035 4.2.2 length prefix)."""
+    n = int.from_bytes(recv_exact(sock, 2), "big")
+    return recv_exact(sock, n)
