@@ -49,7 +49,7 @@ zone:
   nameservers:
 {nameservers}
 listen: {listen}
-storage: {{path: {storage}}}
+storage: {{path: {storage}{storage_extra}}}
 control: {{socket: {socket}, allow_uids: {allow_uids}, allow_gids: {allow_gids}}}
 workers: {workers}
 """
@@ -65,6 +65,8 @@ OPTIONAL_SETTINGS = {
     "chaos_enabled": "chaos.enabled",
     "chaos_id": "chaos.id",
     "log_queries": "log.queries",
+    "map_size": "storage.map_size",
+    "user": "user",
 }
 
 
@@ -132,7 +134,7 @@ class Daemon:
     (default: ns1.ORIGIN on 127.0.0.1 and ::1); and, written only when
     given, the keys of OPTIONAL_SETTINGS (ns_ttl, edns_udp_size,
     tcp_idle_timeout, tcp_max_clients, chaos_enabled, chaos_id,
-    log_queries).
+    log_queries, map_size, user).
     """
 
     def __init__(self, allow_uids=(0,), allow_gids=(), ttl=30, workers=2,
@@ -169,11 +171,17 @@ class Daemon:
             listen.append("[::1]:%d" % self.port)
         q = json.dumps   # a JSON string is a valid YAML scalar
         sections = {}   # section -> [(key, value)], in keyword order
+        top = []        # (key, value) of top-level keys such as user
         for kw, value in self.optional.items():
+            if "." not in OPTIONAL_SETTINGS[kw]:
+                top.append((OPTIONAL_SETTINGS[kw], value))
+                continue
             section, key = OPTIONAL_SETTINGS[kw].split(".")
             sections.setdefault(section, []).append((key, value))
         zone_extra = "".join("\n  %s: %s" % (k, q(v))
                              for k, v in sections.pop("zone", []))
+        storage_extra = "".join(", %s: %s" % (k, q(v))
+                                for k, v in sections.pop("storage", []))
         soa_extra = ""
         if self.settings["soa_ttl"] is not None:
             soa_extra = ", ttl: %d" % self.settings["soa_ttl"]
@@ -189,7 +197,10 @@ class Daemon:
                 allow_gids=q(self.settings["allow_gids"]),
                 workers=self.settings["workers"],
                 minimum=self.settings["minimum"], soa_extra=soa_extra,
-                nameservers=nameservers, zone_extra=zone_extra))
+                nameservers=nameservers, zone_extra=zone_extra,
+                storage_extra=storage_extra))
+            for key, value in top:
+                f.write("%s: %s\n" % (key, q(value)))
             for section, items in sections.items():
                 f.write("%s: {%s}\n" % (section, ", ".join(
                     "%s: %s" % (k, q(v)) for k, v in items)))
@@ -266,6 +277,10 @@ class Daemon:
             raise DaemonError("flipdnsd exited %r on SIGTERM" % rc,
                               self.read_log())
         return self.start()
+
+    def crash(self):
+        """SIGKILL the daemon and reap it: no shutdown code runs at all."""
+        self._kill()
 
     def _kill(self):
         if self.proc is not None and self.proc.poll() is None:
