@@ -350,6 +350,22 @@ class Daemon:
             except socket.timeout:
                 return None
 
+    def exchange(self, msg, tcp=False, where="127.0.0.1", timeout=2.0):
+        """Send a dns.message.Message; its answer parsed, with the bytes
+        as .wire (to check header counts dnspython would merge away).
+        AssertionError when no answer comes within timeout."""
+        wire = msg.to_wire()
+        if tcp:
+            got = self.tcp_raw(len(wire).to_bytes(2, "big") + wire, where,
+                               timeout)
+        else:
+            got = self.udp_raw(wire, where, timeout)
+        assert got is not None, "no answer to %s within %ss" % (
+            msg.question, timeout)
+        r = dns.message.from_wire(got)
+        r.wire = got
+        return r
+
     def tcp_connect(self, where="127.0.0.1", timeout=2.0):
         fam = socket.AF_INET6 if ":" in where else socket.AF_INET
         s = socket.socket(fam, socket.SOCK_STREAM)
