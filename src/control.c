@@ -34,6 +34,7 @@ TAILQ_HEAD(pending_list, pending);
 struct conn {
 	struct fd_control *ctl;
 	struct bufferevent *bev;
+	LIST_ENTRY(conn) entry;    /* ctl->conns: every connection not freed */
 	uid_t uid;
 	gid_t gid;
 	pid_t pid;
@@ -52,6 +53,7 @@ struct fd_control {
 	struct event *flush_ev;     /* runs the batch after this loop turn's reads */
 	struct event *resume_ev;    /* re-enables accept after EMFILE */
 	struct pending_list pending;
+	LIST_HEAD(, conn) conns;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 };
 
@@ -266,6 +268,7 @@ conn_event(struct bufferevent *bev, short what, void *arg)
 static void
 conn_free(struct conn *c)
 {
+	LIST_REMOVE(c, entry);
 	json_decref(c->awaiting);
 	bufferevent_free(c->bev);
 	free(c);
@@ -304,11 +307,13 @@ control_accept(struct evconnlistener *l, evutil_socket_t fd,
 		return;
 	}
 	c->ctl = ctl;
+	LIST_INSERT_HEAD(&ctl->conns, c, entry);
 	c->uid = cred.uid;
 	c->gid = cred.gid;
 	c->pid = cred.pid;
 	c->bev = bufferevent_socket_new(ctl->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL) {
+		LIST_REMOVE(c, entry);
 		close(fd);
 		free(c);
 		return;
@@ -407,6 +412,7 @@ fd_control_open(struct event_base *base, const struct fd_cmd_env *env,
 	ctl->env = env;
 	ctl->base = base;
 	TAILQ_INIT(&ctl->pending);
+	LIST_INIT(&ctl->conns);
 	strcpy(ctl->path, sun.sun_path);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0)) < 0)
@@ -446,11 +452,24 @@ syserr:
 void
 fd_control_close(struct fd_control *ctl)
 {
+	struct conn *c;
+
 	if (ctl == NULL)
 		return;
 	evconnlistener_free(ctl->listener);
 	if (!TAILQ_EMPTY(&ctl->pending))
 		control_flush(-1, 0, ctl);
+	/*
+	 * The event loop is over: hand each peer the answers still in its
+	 * output buffer (committed changes among them) with one write, as
+	 * much as its socket takes without blocking, then close it.
+	 */
+	while ((c = LIST_FIRST(&ctl->conns)) != NULL) {
+		if (!c->dead)
+			(void)evbuffer_write(bufferevent_get_output(c->bev),
+			    bufferevent_getfd(c->bev));
+		conn_free(c);
+	}
 	event_free(ctl->flush_ev);
 	event_free(ctl->resume_ev);
 	unlink(ctl->path);
