@@ -462,12 +462,15 @@ fd_control_close(struct fd_control *ctl)
 	/*
 	 * The event loop is over: hand each peer the answers still in its
 	 * output buffer (committed changes among them) with one write, as
-	 * much as its socket takes without blocking, then close it.
+	 * much as its socket takes without blocking, then close it.  A
+	 * socket bufferevent keeps the front of its output frozen (only it
+	 * may drain it): thaw it, the bufferevent is freed next anyway.
 	 */
 	while ((c = LIST_FIRST(&ctl->conns)) != NULL) {
-		if (!c->dead)
-			(void)evbuffer_write(bufferevent_get_output(c->bev),
-			    bufferevent_getfd(c->bev));
+		struct evbuffer *ob = bufferevent_get_output(c->bev);
+
+		if (!c->dead && evbuffer_unfreeze(ob, 1) == 0)
+			(void)evbuffer_write(ob, bufferevent_getfd(c->bev));
 		conn_free(c);
 	}
 	event_free(ctl->flush_ev);
