@@ -7,6 +7,7 @@
  *   flipctl_commands.c  the command table and its handlers
  *   flipctl_args.c      command-line words -> positional args + JSON args
  *   flipctl_conn.c      the unix socket: connect, one request, one reply
+ *   flipctl_transfer.c  import and export: files and payloads
  *   flipctl_print.c     human output of results
  *   flipctl_table.c     aligned text tables
  * The exit status is part of the interface: scripts test it.
@@ -48,6 +49,12 @@ struct ctl_argv {
 	json_t *args;       /* options as protocol arguments (owned) */
 };
 
+/* Raw bytes after a request or reply line (README: "Payloads"). */
+struct ctl_payload {
+	char *data;
+	size_t len;
+};
+
 struct ctl_cmd;
 typedef int ctl_handler(struct ctl *, const struct ctl_cmd *,
     struct ctl_argv *);
@@ -75,6 +82,14 @@ enum {
 
 /* flipctl_commands.c */
 extern const struct ctl_cmd ctl_cmds[];
+/*
+ * Send cmd's request (with payload in, if not NULL) and print the result:
+ * as JSON with --json, else with cmd->print.  Returns the exit status.
+ */
+int ctl_remote(struct ctl *c, const struct ctl_cmd *cmd, struct ctl_argv *a,
+    const struct ctl_payload *in);
+/* Flush stdout: CTL_OK, or CTL_EFAIL after reporting a write error. */
+int ctl_flush_stdout(void);
 /*
  * The row whose words open argv[0..argc); *nwords gets how many words
  * it took.  NULL when no row matches.
@@ -105,12 +120,18 @@ int ctl_global_opt(struct ctl *c, int argc, char **argv, int *i);
 int ctl_parse_uint(const char *s, unsigned long max, unsigned long *out);
 
 /*
- * flipctl_conn.c: send {"cmd": cmd, "args": args} and wait for the reply.
- * On success *result is a new reference to the reply's result.  Reports
- * errors on stderr and returns CTL_EFAIL (error response) or CTL_EUNREACH.
+ * flipctl_conn.c: send {"cmd": cmd, "args": args}, with payload in when
+ * not NULL, and wait for the reply.  On success *result is a new
+ * reference to the reply's result and, when out is not NULL, out->data
+ * is the reply's payload (malloc'd, the caller frees it; NULL when the
+ * reply has none).  Reports errors on stderr and returns CTL_EFAIL
+ * (error response) or CTL_EUNREACH.
  */
 int ctl_call(const struct ctl *c, const char *cmd, json_t *args,
-    json_t **result);
+    const struct ctl_payload *in, json_t **result, struct ctl_payload *out);
+
+/* flipctl_transfer.c: the handlers of import and export. */
+ctl_handler ctl_cmd_import, ctl_cmd_export;
 
 /* flipctl_print.c: human output, one function per result shape. */
 void ctl_print_app(json_t *app);
@@ -121,6 +142,7 @@ void ctl_print_group(json_t *group);
 void ctl_print_group_address(json_t *group);
 void ctl_print_groups(json_t *result);
 void ctl_print_history(json_t *result);
+void ctl_print_import(json_t *result);
 void ctl_print_status(json_t *result);
 
 /* flipctl_table.c: a text table printed with aligned columns. */

@@ -243,19 +243,12 @@ command_opt(const struct ctl_cmd *cmd, int argc, char **argv, int *i,
 	return CTL_OK;
 }
 
-/* Name the missing argument as the usage line does: "name" -> NAME. */
+/* Name the missing argument as the usage line does: its first word. */
 static int
 missing(const struct ctl_cmd *cmd)
 {
-	char name[32];
-	size_t i;
-
-	if (cmd->pos_key == NULL)
-		return ctl_usage(cmd, "missing argument");
-	for (i = 0; cmd->pos_key[i] != '\0' && i < sizeof(name) - 1; i++)
-		name[i] = (char)toupper((unsigned char)cmd->pos_key[i]);
-	name[i] = '\0';
-	return ctl_usage(cmd, "missing %s", name);
+	return ctl_usage(cmd, "missing %.*s",
+	    (int)strcspn(cmd->synopsis, " "), cmd->synopsis);
 }
 
 static int

@@ -63,6 +63,12 @@ const struct ctl_cmd ctl_cmds[] = {
 	{"history", cmd_remote, "history", "address", 0, 1, CTL_O(LIMIT),
 	    ctl_print_history,
 	    "[ADDRESS] [--limit N]", "show recent changes, newest first"},
+	{"import", ctl_cmd_import, "import", "name", 1, 1, 0, ctl_print_import,
+	    "FILE",
+	    "import apps and groups from a YAML file (- for stdin), all or "
+	    "nothing"},
+	{"export", ctl_cmd_export, "export", NULL, 0, 0, 0, NULL,
+	    "", "print the zone as served, as a master file"},
 	{"status", cmd_remote, "status", NULL, 0, 0, 0, ctl_print_status,
 	    "", "show version, uptime, zone, serial and counts"},
 	{"help", cmd_help, NULL, NULL, 0, 0, 0, NULL,
@@ -165,25 +171,39 @@ print_json(json_t *result)
 	fputc('\n', stdout);
 }
 
-/* Send the row's request, print the result. */
-static int
-cmd_remote(struct ctl *c, const struct ctl_cmd *cmd, struct ctl_argv *a)
+int
+ctl_remote(struct ctl *c, const struct ctl_cmd *cmd, struct ctl_argv *a,
+    const struct ctl_payload *in)
 {
 	json_t *result;
 	int rc;
 
-	if ((rc = ctl_call(c, cmd->proto, a->args, &result)) != CTL_OK)
+	if ((rc = ctl_call(c, cmd->proto, a->args, in, &result, NULL)) !=
+	    CTL_OK)
 		return rc;
 	if (c->json)
 		print_json(result);
 	else if (cmd->print != NULL)
 		cmd->print(result);
 	json_decref(result);
+	return ctl_flush_stdout();
+}
+
+int
+ctl_flush_stdout(void)
+{
+	/* A full disk or a closed pipe must not look like success. */
 	if (fflush(stdout) == EOF || ferror(stdout)) {
 		perror("flipctl: stdout");
 		return CTL_EFAIL;
 	}
 	return CTL_OK;
+}
+
+static int
+cmd_remote(struct ctl *c, const struct ctl_cmd *cmd, struct ctl_argv *a)
+{
+	return ctl_remote(c, cmd, a, NULL);
 }
 
 /* An app has exactly one kind of endpoint: a host name or addresses. */

@@ -2,10 +2,11 @@
  * flipctl_conn.c - one request, one reply over the control socket.
  *
  * Framing is a JSON object per line each way (README, "Control
- * protocol").  flipctl sends one request per connection, so the reply's
- * id needs no matching.  A refused peer may be answered and disconnected
- * before its request is read: a failed write is not the end, the reply
- * may still be waiting to be read.
+ * protocol"); a line with "payload": N is followed by N raw bytes
+ * (import's YAML going in, export's zone file coming out).  flipctl sends
+ * one request per connection, so the reply's id needs no matching.  A
+ * refused peer may be answered and disconnected before its request is
+ * read: a failed write is not the end, the reply may still be waiting.
  */
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -21,8 +22,19 @@
 #include "flipctl.h"
 
 #define CTL_PROTO_VERSION  1
-/* Bounds memory on a runaway reply; a full history is far smaller. */
-#define CTL_REPLY_MAX      (64u << 20)
+/* Bounds memory on a runaway reply line; a full history is far smaller. */
+#define CTL_LINE_MAX       (64u << 20)
+/* The daemon's own limit (FD_PAYLOAD_MAX). */
+#define CTL_PAYLOAD_MAX    ((size_t)1 << 30)
+
+/* The reply as it arrives: the line, then any payload, in one buffer. */
+struct reader {
+	const struct ctl *c;
+	int fd;
+	long long deadline;     /* CLOCK_MONOTONIC ms */
+	char *buf;
+	size_t len, cap;
+};
 
 static int
 connect_socket(const char *path)
@@ -76,135 +88,203 @@ now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/*
- * Read up to and excluding the first '\n' into *line (malloc'd, NUL-
- * terminated).  Returns CTL_OK or CTL_EUNREACH after reporting.
- */
+/* Room for want more bytes (plus a NUL); CTL_OK or CTL_EUNREACH reported. */
 static int
-read_line(const struct ctl *c, int fd, char **line, size_t *linelen)
+reserve(struct reader *r, size_t want)
 {
-	long long deadline = now_ms() + (long long)c->timeout * 1000;
-	struct pollfd pfd = {.fd = fd, .events = POLLIN};
-	char *buf = NULL, *nl, *nbuf;
-	size_t len = 0, cap = 0;
+	size_t cap = r->cap ? r->cap : 8192;
+	char *nbuf;
+
+	while (cap < r->len + want + 1)
+		cap *= 2;
+	if (cap == r->cap)
+		return CTL_OK;
+	if ((nbuf = realloc(r->buf, cap)) == NULL) {
+		fprintf(stderr, "flipctl: out of memory\n");
+		return CTL_EUNREACH;
+	}
+	r->buf = nbuf;
+	r->cap = cap;
+	return CTL_OK;
+}
+
+/* Read what has arrived, waiting until the deadline; reports failures. */
+static int
+fill(struct reader *r)
+{
+	struct pollfd pfd = {.fd = r->fd, .events = POLLIN};
 	ssize_t n;
 	int left;
 
 	for (;;) {
-		if (len + 4096 + 1 > cap) {
-			cap = cap ? cap * 2 : 8192;
-			if (cap > CTL_REPLY_MAX) {
-				fprintf(stderr, "flipctl: reply from %s "
-				    "longer than %u bytes\n", c->socket,
-				    CTL_REPLY_MAX);
-				goto done;
-			}
-			if ((nbuf = realloc(buf, cap)) == NULL) {
-				fprintf(stderr, "flipctl: out of memory\n");
-				goto done;
-			}
-			buf = nbuf;
-		}
-		if ((left = (int)(deadline - now_ms())) <= 0 ||
+		if ((left = (int)(r->deadline - now_ms())) <= 0 ||
 		    (n = poll(&pfd, 1, left)) == 0) {
 			fprintf(stderr, "flipctl: no answer from %s after "
-			    "%u s\n", c->socket, c->timeout);
-			goto done;
+			    "%u s\n", r->c->socket, r->c->timeout);
+			return CTL_EUNREACH;
 		}
-		if (n == -1 || (n = read(fd, buf + len, cap - len - 1)) == -1) {
+		if (n != -1)
+			n = read(r->fd, r->buf + r->len, r->cap - r->len - 1);
+		if (n == -1) {
 			if (errno == EINTR)
 				continue;
 			if (errno != ECONNRESET) {
 				fprintf(stderr, "flipctl: reading from "
-				    "%s: %s\n", c->socket, strerror(errno));
-				goto done;
+				    "%s: %s\n", r->c->socket, strerror(errno));
+				return CTL_EUNREACH;
 			}
 			/* A peer closed on our unread request. */
 			n = 0;
 		}
 		if (n == 0) {
 			fprintf(stderr, "flipctl: %s closed the connection "
-			    "without answering\n", c->socket);
-			goto done;
+			    "without answering\n", r->c->socket);
+			return CTL_EUNREACH;
 		}
-		if ((nl = memchr(buf + len, '\n', (size_t)n)) != NULL) {
-			*nl = '\0';
-			*linelen = (size_t)(nl - buf);
-			*line = buf;
-			return CTL_OK;
-		}
-		len += (size_t)n;
+		r->len += (size_t)n;
+		return CTL_OK;
 	}
-done:
-	free(buf);
-	return CTL_EUNREACH;
 }
 
-/* Turn the reply line into *result, or report the daemon's error. */
+/* Read until a whole line is in; *linelen excludes the '\n'. */
 static int
-decode_reply(const struct ctl *c, const char *line, size_t len,
-    json_t **result)
+read_line(struct reader *r, size_t *linelen)
 {
-	json_t *reply, *ok, *err, *res;
+	size_t scanned = 0;
+	char *nl;
+	int rc;
+
+	for (;;) {
+		if (r->len > scanned &&
+		    (nl = memchr(r->buf + scanned, '\n', r->len - scanned))) {
+			*linelen = (size_t)(nl - r->buf);
+			return CTL_OK;
+		}
+		scanned = r->len;
+		if (r->len >= CTL_LINE_MAX) {
+			fprintf(stderr, "flipctl: reply from %s longer than "
+			    "%u bytes\n", r->c->socket, CTL_LINE_MAX);
+			return CTL_EUNREACH;
+		}
+		if ((rc = reserve(r, 4096)) != CTL_OK ||
+		    (rc = fill(r)) != CTL_OK)
+			return rc;
+	}
+}
+
+/* Read until end bytes are in: the line, its '\n' and the payload. */
+static int
+read_payload(struct reader *r, size_t end)
+{
+	int rc;
+
+	if (end > r->len && (rc = reserve(r, end - r->len)) != CTL_OK)
+		return rc;
+	while (r->len < end)
+		if ((rc = fill(r)) != CTL_OK)
+			return rc;
+	return CTL_OK;
+}
+
+/* Turn the reply into *result (and *out), or report the daemon's error. */
+static int
+decode_reply(struct reader *r, size_t linelen, json_t **result,
+    struct ctl_payload *out)
+{
+	json_t *reply, *ok, *err, *res, *plen;
 	json_error_t jerr;
 	const char *msg;
+	size_t n;
 	int rc = CTL_EUNREACH;
 
-	if ((reply = json_loadb(line, len, 0, &jerr)) == NULL ||
+	if ((reply = json_loadb(r->buf, linelen, 0, &jerr)) == NULL ||
 	    !json_is_object(reply) ||
 	    !json_is_boolean(ok = json_object_get(reply, "ok"))) {
 		fprintf(stderr, "flipctl: malformed reply from %s: %s\n",
-		    c->socket, reply == NULL ? jerr.text : "no \"ok\" member");
+		    r->c->socket, reply == NULL ? jerr.text :
+		    "no \"ok\" member");
 		goto done;
 	}
-	if (json_is_true(ok)) {
-		res = json_object_get(reply, "result");
-		*result = res != NULL ? json_incref(res) : json_object();
-		rc = CTL_OK;
+	if (!json_is_true(ok)) {
+		err = json_object_get(reply, "error");
+		msg = json_string_value(json_object_get(err, "message"));
+		if (msg == NULL &&
+		    (msg = json_string_value(json_object_get(err, "code"))) ==
+		    NULL)
+			msg = "request failed (no message)";
+		fprintf(stderr, "flipctl: %s\n", msg);
+		rc = CTL_EFAIL;
 		goto done;
 	}
-	err = json_object_get(reply, "error");
-	msg = json_string_value(json_object_get(err, "message"));
-	if (msg == NULL &&
-	    (msg = json_string_value(json_object_get(err, "code"))) == NULL)
-		msg = "request failed (no message)";
-	fprintf(stderr, "flipctl: %s\n", msg);
-	rc = CTL_EFAIL;
+	if ((plen = json_object_get(reply, "payload")) != NULL) {
+		if (!json_is_integer(plen) || json_integer_value(plen) < 0 ||
+		    (size_t)json_integer_value(plen) > CTL_PAYLOAD_MAX) {
+			fprintf(stderr, "flipctl: malformed reply from %s: "
+			    "bad payload length\n", r->c->socket);
+			goto done;
+		}
+		n = (size_t)json_integer_value(plen);
+		if (out != NULL) {
+			if ((rc = read_payload(r, linelen + 1 + n)) != CTL_OK)
+				goto done;
+			/* The payload becomes the caller's buffer. */
+			memmove(r->buf, r->buf + linelen + 1, n);
+			out->data = r->buf;
+			out->len = n;
+			r->buf = NULL;
+		}
+	}
+	res = json_object_get(reply, "result");
+	*result = res != NULL ? json_incref(res) : json_object();
+	rc = CTL_OK;
 done:
 	json_decref(reply);
 	return rc;
 }
 
 int
-ctl_call(const struct ctl *c, const char *cmd, json_t *args, json_t **result)
+ctl_call(const struct ctl *c, const char *cmd, json_t *args,
+    const struct ctl_payload *in, json_t **result, struct ctl_payload *out)
 {
+	struct reader r;
 	json_t *req;
-	char *text = NULL, *line = NULL;
+	char *text = NULL;
 	size_t linelen;
-	int fd = -1, rc = CTL_EUNREACH;
+	int rc = CTL_EUNREACH;
 
+	memset(&r, 0, sizeof(r));
+	if (out != NULL)
+		memset(out, 0, sizeof(*out));
+	r.c = c;
+	r.fd = -1;
 	req = json_pack("{s:i, s:i, s:s, s:O}", "v", CTL_PROTO_VERSION,
 	    "id", 1, "cmd", cmd, "args", args);
+	if (req != NULL && in != NULL)
+		json_object_set_new(req, "payload",
+		    json_integer((json_int_t)in->len));
 	if (req == NULL || (text = json_dumps(req, JSON_COMPACT)) == NULL) {
 		fprintf(stderr, "flipctl: out of memory\n");
 		rc = CTL_EFAIL;
 		goto done;
 	}
-	if ((fd = connect_socket(c->socket)) == -1) {
+	if ((r.fd = connect_socket(c->socket)) == -1) {
 		fprintf(stderr, "flipctl: cannot connect to %s: %s\n",
 		    c->socket, strerror(errno));
 		goto done;
 	}
 	/* A failed write is not reported: the daemon may have answered. */
-	if (send_all(fd, text, strlen(text)))
-		send_all(fd, "\n", 1);
-	if ((rc = read_line(c, fd, &line, &linelen)) != CTL_OK)
+	if (send_all(r.fd, text, strlen(text)) && send_all(r.fd, "\n", 1) &&
+	    in != NULL)
+		send_all(r.fd, in->data, in->len);
+	/* The clock starts once the request is out: a big import takes long. */
+	r.deadline = now_ms() + (long long)c->timeout * 1000;
+	if ((rc = read_line(&r, &linelen)) != CTL_OK)
 		goto done;
-	rc = decode_reply(c, line, linelen, result);
+	rc = decode_reply(&r, linelen, result, out);
 done:
-	if (fd != -1)
-		close(fd);
-	free(line);
+	if (r.fd != -1)
+		close(r.fd);
+	free(r.buf);
 	free(text);
 	json_decref(req);
 	return rc;

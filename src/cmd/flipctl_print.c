@@ -161,6 +161,13 @@ static const struct field status_fields[] = {
 	{NULL, NULL, NULL},
 };
 
+static const struct field import_fields[] = {
+	{"apps", "apps", fmt_value},
+	{"groups", "groups", fmt_value},
+	{"serial", "serial", fmt_value},
+	{NULL, NULL, NULL},
+};
+
 static void
 print_fields(json_t *obj, const struct field *fields)
 {
@@ -312,6 +319,12 @@ void
 ctl_print_history(json_t *result)
 {
 	print_table(json_object_get(result, "entries"), history_columns);
+}
+
+void
+ctl_print_import(json_t *result)
+{
+	print_fields(result, import_fields);
 }
 
 void
