@@ -526,3 +526,54 @@ def test_restart_after_sigkill_keeps_acknowledged_changes(daemon):
     daemon.stop(signal.SIGKILL)
     daemon.start()     # over the stale socket file the killed one left
     assert daemon.snapshot() == before
+
+
+# -- import and export (README, "flipctl") --------------------------------
+
+IMPORT = """\
+apps:
+  - {name: web1, cname: lb-1.example.com}
+  - {name: web2, addrs: [192.0.2.10, "2001:db8::10"]}
+groups:
+  - {primary: web1, backup: web2}
+  - {label: shop, primary: web1, backup: web2, active: backup, ttl: 60}
+"""
+
+
+def test_import_and_export(daemon, tmp_path):
+    path = tmp_path / "import.yaml"
+    path.write_text(IMPORT)
+    s = daemon.serial()
+    res = daemon.ctl_json("import", str(path))
+    assert (res["apps"], res["groups"]) == (2, 2)
+    assert res["serial"] == daemon.serial() > s
+    g = group(daemon, "shop")
+    assert (g["primary"], g["backup"], g["active"], g["ttl"]) == \
+        ("web1", "web2", "backup", 60)
+    zone = daemon.ctl("export").stdout
+    soa = [line.split() for line in zone.splitlines()
+           if not line.startswith(";") and "SOA" in line.split()]
+    assert len(soa) == 1 and int(soa[0][6]) == res["serial"]
+    assert re.search(r"^shop\.%s\s+60\s+IN\s+A\s+192\.0\.2\.10$"
+                     % re.escape(daemon.origin), zone, re.M), zone
+
+
+def test_import_is_all_or_nothing(daemon, tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text(IMPORT.replace("primary: web1, backup: web2, active",
+                                   "primary: web1, backup: web1, active"))
+    r = daemon.expect_error("import", str(path))
+    assert r.stderr.startswith("flipctl: %s:6:" % path), r.stderr
+    daemon.expect_error("import", str(tmp_path / "nosuch.yaml"))
+    daemon.expect_error("import", code=EXIT_USAGE)
+    daemon.expect_error("export", "extra", code=EXIT_USAGE)
+
+
+def test_import_from_stdin(daemon):
+    r = subprocess.run([FLIPCTL, "-s", daemon.socket, "import", "-"],
+                       input=IMPORT, capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert len(daemon.ctl_json("group", "list")["groups"]) == 2
+    r = subprocess.run([FLIPCTL, "-s", daemon.socket, "import", "-"],
+                       input=IMPORT, capture_output=True, text=True)
+    assert r.returncode == EXIT_FAIL and r.stderr.startswith("flipctl: ")
