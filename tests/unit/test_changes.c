@@ -359,6 +359,14 @@ test_app_set_follows(void **state)
 	assert_int_equal(fd_endpoints_add_addr(&ep, "192.0.2.7", msg,
 	    sizeof(msg)), FD_OK);
 	assert_int_equal(end(f, fd_change_app_set(begin(f), "a", &ep)), FD_OK);
+	/* the same endpoints again change nothing: no new serial */
+	{
+		uint32_t s = serial(f);
+
+		assert_int_equal(end(f, fd_change_app_set(begin(f), "a", &ep)),
+		    FD_OK);
+		assert_int_equal(serial(f), s);
+	}
 	assert_int_equal(mdb_txn_begin(fd_store_env(f->st), NULL, MDB_RDONLY,
 	    &t), 0);
 	for (int i = 1; i <= 2; i++) {
