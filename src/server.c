@@ -102,6 +102,8 @@ fd_server_bind(const struct fd_config *cfg, struct fd_server **out)
 		w->nsock = srv->nlisten;
 		w->listen = srv->listen;
 		w->limits = &srv->limits;
+		w->rrl_rate = cfg->rrl_rate;
+		w->rrl_slip = cfg->rrl_slip;
 		for (j = 0; j < FD_CONF_MAX_LISTEN; j++)
 			w->udp_fd[j] = w->tcp_fd[j] = -1;
 	}

@@ -6,6 +6,11 @@
  * answer is built, before any sending or logging; one sendmmsg(2) sends the
  * answers.  Every buffer lives in struct fd_udp, allocated once per worker:
  * nothing on this path allocates.
+ *
+ * Response rate limiting (rrl.h), when on, judges each answer once it is
+ * built (a query dropped by fd_answer costs no tokens): it is sent, dropped,
+ * or sent in its slipped form (TC=1, question and OPT only).  The table is
+ * the worker's own, so the limit holds per worker; TCP is never limited.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -17,6 +22,7 @@
 
 #include "flipdns/answer.h"
 #include "flipdns/log.h"
+#include "flipdns/rrl.h"
 #include "worker.h"
 
 /*
@@ -49,6 +55,7 @@ struct udp_sock {
 
 struct fd_udp {
 	struct fd_worker *w;
+	struct fd_rrl *rrl;         /* NULL: rrl.rate is 0 */
 	int nsock;
 	struct udp_sock sock[FD_CONF_MAX_LISTEN];
 
@@ -137,6 +144,7 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 	struct fd_udp *u = s->u;
 	struct fd_worker *w = u->w;
 	struct msghdr *m, *t;
+	uint64_t now = 0;
 	size_t len;
 	int i, n, nout = 0;
 
@@ -154,6 +162,9 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 
+	/* One clock read per batch: the batch arrived at once. */
+	if (u->rrl != NULL)
+		now = fd_rrl_now();
 	if (fd_reader_begin(&w->reader) != FD_OK) {
 		log_warnx("worker %d: no read transaction, %d queries dropped",
 		    w->id, n);
@@ -168,6 +179,20 @@ udp_read(evutil_socket_t fd, short what, void *arg)
 		    &u->info[i]);
 		if (len == 0)
 			continue;
+		if (u->rrl != NULL)
+			switch (fd_rrl_check(u->rrl,
+			    (struct sockaddr *)&u->peer[i], now)) {
+			case FD_RRL_SEND:
+				break;
+			case FD_RRL_DROP:
+				continue;
+			case FD_RRL_SLIP:
+				if ((len = fd_rrl_slip(u->answer[i], len)) == 0)
+					continue;
+				u->info[i].truncated = true;
+				u->info[i].answer_len = (uint16_t)len;
+				break;
+			}
 		u->txiov[i].iov_base = u->answer[i];
 		u->txiov[i].iov_len = len;
 		t = &u->tx[nout].msg_hdr;
@@ -196,12 +221,21 @@ fd_udp_init(struct fd_worker *w)
 	struct fd_udp *u;
 	struct msghdr *m;
 	struct udp_sock *s;
+	enum fd_err err;
 	int i;
 
 	/* Large, so calloc maps fresh pages: touched only as they are used. */
 	if ((u = calloc(1, sizeof(*u))) == NULL)
 		return FD_ENOMEM;
 	u->w = w;
+	if (w->rrl_rate > 0) {
+		err = fd_rrl_new(w->rrl_rate, w->rrl_slip, FD_RRL_BUCKETS, NULL,
+		    &u->rrl);
+		if (err != FD_OK) {
+			free(u);
+			return err;
+		}
+	}
 	for (i = 0; i < UDP_BATCH; i++) {
 		u->rxiov[i].iov_base = u->query[i];
 		u->rxiov[i].iov_len = sizeof(u->query[i]);
@@ -229,6 +263,7 @@ fd_udp_init(struct fd_worker *w)
 void
 fd_udp_free(struct fd_udp *u)
 {
+	struct fd_rrl_stats st;
 	int i;
 
 	if (u == NULL)
@@ -236,5 +271,15 @@ fd_udp_free(struct fd_udp *u)
 	for (i = 0; i < u->nsock; i++)
 		if (u->sock[i].ev != NULL)
 			event_free(u->sock[i].ev);
+	if (u->rrl != NULL) {
+		fd_rrl_stats(u->rrl, &st);
+		if (st.limited > 0)
+			log_info("worker %d: rrl limited %llu answers "
+			    "(%llu dropped, %llu slipped)", u->w->id,
+			    (unsigned long long)st.limited,
+			    (unsigned long long)st.dropped,
+			    (unsigned long long)st.slipped);
+		fd_rrl_free(u->rrl);
+	}
 	free(u);
 }

@@ -49,6 +49,7 @@ struct fd_worker {
 	int tcp_fd[FD_CONF_MAX_LISTEN];
 	const struct fd_conf_listen *listen;  /* nsock entries, for messages */
 	struct fd_tcp_limits *limits;
+	uint32_t rrl_rate, rrl_slip;          /* cfg->rrl_*; rate 0: off */
 
 	const struct fd_zone *zone;
 	struct fd_store *st;
@@ -69,7 +70,10 @@ struct fd_worker {
 int fd_sock_udp(const struct fd_conf_listen *l);
 int fd_sock_tcp(const struct fd_conf_listen *l);
 
-/* udp.c: the worker's batch buffers and a read event per UDP socket. */
+/*
+ * udp.c: the worker's batch buffers, its RRL table (rrl.h) when
+ * rrl_rate > 0, and a read event per UDP socket.
+ */
 enum fd_err fd_udp_init(struct fd_worker *w);
 void fd_udp_free(struct fd_udp *u);
 

@@ -24,7 +24,8 @@ struct fd_server;
 /*
  * Bind every cfg->listen address, UDP and TCP, with one SO_REUSEPORT
  * socket per worker per address; IPv6 sockets are IPV6_V6ONLY.  Needs
- * only cfg->listen, cfg->workers and the tcp_* limits, which are copied:
+ * only cfg->listen, cfg->workers, the tcp_* limits and rrl_rate/rrl_slip
+ * (each worker gets its own rate-limit table, rrl.h), which are copied:
  * cfg may be freed afterwards.  Port 0 is refused (FD_EINVAL): every
  * worker's socket would get a different port.
  * Errors: FD_ESYS (socket, setsockopt or bind failed; logged with the

@@ -1,0 +1,228 @@
+"""Response rate limiting over UDP against the real daemon.
+
+Rules (README: rrl.rate, rrl.slip; include/flipdns/rrl.h):
+  - each source network (/24, /56) gets at most rrl.rate full answers per
+    second (plus one second's worth at first); over that, answers are
+    dropped, except every rrl.slip-th, sent with TC=1 and no records but
+    the question (and the OPT, when the query had EDNS);
+  - another network querying at the same time is not affected;
+  - TCP is never limited; a limited network gets full answers again once
+    its rate allows;
+  - rrl.rate 0 (the default) limits nothing.
+
+Loopback accepts any 127/8 source: the flood comes from 127.0.0.2, the
+well-behaved client from 127.1.0.1 (another /24), both to 127.0.0.1.  The
+flood uses one socket, so SO_REUSEPORT hands all of it to one worker,
+whose table sees the whole flood (the limit is per worker).
+"""
+
+import socket
+import threading
+import time
+
+import dns.flags
+import dns.message
+import dns.query
+import dns.rcode
+import dns.rdatatype
+import pytest
+
+FLOOD_SRC = "127.0.0.2"
+GOOD_SRC = "127.1.0.1"
+RATE = 20
+QPS = 3000
+SECONDS = 1.5
+ADDR = "192.0.2.10"
+
+
+def loopback_sources_work():
+    try:
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.bind((FLOOD_SRC, 0))
+        with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+            s.bind((GOOD_SRC, 0))
+        return True
+    except OSError:
+        return False
+
+
+pytestmark = pytest.mark.skipif(not loopback_sources_work(),
+                                reason="cannot bind 127.0.0.2 / 127.1.0.1")
+
+
+def setup_name(d):
+    d.ctl("app", "add", "web1", "--addr", ADDR)
+    return d.fqdn(d.create_group("--primary", "web1"))
+
+
+def flood(d, name, src, qps=QPS, seconds=SECONDS, edns=True):
+    """Send qps queries a second for seconds from src, in bursts every
+    10 ms; return (number sent, every answer's bytes)."""
+    q = dns.message.make_query(name, "A", use_edns=0 if edns else False)
+    wire = bytearray(q.to_wire())
+    got = []
+    sent = 0
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+        s.bind((src, 0))
+        s.setblocking(False)
+        burst = max(1, qps // 100)
+        start = time.monotonic()
+        tick = 0
+        while True:
+            now = time.monotonic()
+            if now - start >= seconds:
+                break
+            if now >= start + tick * 0.01:
+                for _ in range(burst):
+                    wire[0:2] = (sent & 0xffff).to_bytes(2, "big")
+                    try:
+                        s.sendto(wire, ("127.0.0.1", d.port))
+                        sent += 1
+                    except BlockingIOError:
+                        break
+                tick += 1
+            drain(s, got)
+            time.sleep(0.001)
+        # The last answers still on their way.
+        end = time.monotonic() + 0.5
+        while time.monotonic() < end:
+            drain(s, got)
+            time.sleep(0.01)
+    return sent, got
+
+
+def drain(s, got):
+    while True:
+        try:
+            got.append(s.recv(65535))
+        except BlockingIOError:
+            return
+
+
+def classify(answers, edns=True):
+    """(full answers, slipped answers); asserts each is one or the other."""
+    full = slipped = 0
+    for wire in answers:
+        m = dns.message.from_wire(wire)
+        assert m.rcode() == dns.rcode.NOERROR
+        assert len(m.question) == 1
+        assert (m.edns >= 0) == edns, m
+        if m.flags & dns.flags.TC:
+            # The slipped form: header, question (and OPT), nothing else.
+            assert m.answer == [] and m.authority == [], m
+            assert int.from_bytes(wire[6:8], "big") == 0
+            assert int.from_bytes(wire[8:10], "big") == 0
+            assert int.from_bytes(wire[10:12], "big") == (1 if edns else 0)
+            slipped += 1
+        else:
+            assert [r.to_text() for r in m.answer[0]] == [ADDR], m
+            full += 1
+    return full, slipped
+
+
+class GoodClient(threading.Thread):
+    """Queries from another /24 while the flood runs, 10 a second, each
+    waiting for its answer: well under the rate."""
+
+    def __init__(self, d, name):
+        super().__init__(daemon=True)
+        self.d, self.name = d, name
+        self.results = []
+        self.errors = []
+        self.stop = threading.Event()
+
+    def run(self):
+        while not self.stop.is_set():
+            q = dns.message.make_query(self.name, "A", use_edns=0)
+            try:
+                self.results.append(dns.query.udp(
+                    q, "127.0.0.1", port=self.d.port, source=GOOD_SRC,
+                    timeout=1))
+            except Exception as e:   # a timeout: an answer was lost
+                self.errors.append(repr(e))
+            self.stop.wait(0.1)
+
+
+@pytest.mark.daemon(rrl_rate=RATE, rrl_slip=2)
+def test_flood_is_limited_and_others_are_not(daemon):
+    name = setup_name(daemon)
+    good = GoodClient(daemon, name)
+    good.start()
+    try:
+        sent, answers = flood(daemon, name, FLOOD_SRC)
+    finally:
+        good.stop.set()
+        good.join(5)
+
+    # The flood really was one: thousands of queries.
+    assert sent >= QPS * SECONDS * 0.5, sent
+    full, slipped = classify(answers)
+    limited = sent - full
+    # A second's worth at once, then RATE a second: RATE * (1 + SECONDS)
+    # at most; allow a little for clock granularity.
+    assert RATE * SECONDS * 0.8 <= full <= RATE * (1 + SECONDS) + 5, (
+        full, sent)
+    # slip 2: every other limited answer comes back truncated.
+    assert abs(slipped - limited / 2) <= limited * 0.05 + 5, (
+        slipped, limited, sent)
+
+    # The other network got every answer, each in full.
+    assert good.errors == [], good.errors
+    assert len(good.results) >= 10, len(good.results)
+    for m in good.results:
+        assert m.rcode() == dns.rcode.NOERROR
+        assert not m.flags & dns.flags.TC
+        assert [r.to_text() for r in m.answer[0]] == [ADDR]
+
+    # TCP from the limited network is answered in full at once.
+    q = dns.message.make_query(name, "A")
+    m = dns.query.tcp(q, "127.0.0.1", port=daemon.port, source=FLOOD_SRC,
+                      timeout=2)
+    assert not m.flags & dns.flags.TC
+    assert [r.to_text() for r in m.answer[0]] == [ADDR]
+
+    # Quiet for a second: the limited network is answered again.
+    time.sleep(1.1)
+    m = dns.query.udp(q, "127.0.0.1", port=daemon.port, source=FLOOD_SRC,
+                      timeout=2)
+    assert not m.flags & dns.flags.TC
+    assert [r.to_text() for r in m.answer[0]] == [ADDR]
+
+    # The worker counts what it limited, and says so when it stops.
+    assert daemon.stop() == 0
+    assert "rrl limited" in daemon.read_log()
+
+
+def limited_flood(d):
+    """A flood without EDNS: (full, slipped, sent).  The slipped form then
+    has no OPT."""
+    name = setup_name(d)
+    sent, answers = flood(d, name, FLOOD_SRC, qps=2000, seconds=1.0,
+                          edns=False)
+    full, slipped = classify(answers, edns=False)
+    assert sent >= 1000, sent
+    assert RATE * 0.8 <= full <= RATE * 2 + 5, (full, sent)
+    return full, slipped, sent
+
+
+@pytest.mark.daemon(rrl_rate=RATE, rrl_slip=0)
+def test_slip_0_drops_every_limited_answer(daemon):
+    full, slipped, sent = limited_flood(daemon)
+    assert slipped == 0
+
+
+@pytest.mark.daemon(rrl_rate=RATE, rrl_slip=1)
+def test_slip_1_truncates_every_limited_answer(daemon):
+    full, slipped, sent = limited_flood(daemon)
+    # Nothing dropped but what loopback itself might lose.
+    assert slipped >= (sent - full) * 0.95, (slipped, sent, full)
+
+
+def test_off_by_default(daemon):
+    """rrl.rate 0: a burst from one source is answered in full."""
+    name = setup_name(daemon)
+    sent, answers = flood(daemon, name, FLOOD_SRC, qps=1000, seconds=0.5)
+    full, slipped = classify(answers)
+    assert slipped == 0
+    assert full >= sent * 0.95, (full, sent)
