@@ -236,6 +236,23 @@ def test_chaos_answers_when_enabled(daemon):
                             dns.rcode.REFUSED)
 
 
+def test_names_compressed(daemon):
+    """Owners point at the question; in-zone names at the origin."""
+    d = daemon
+    origin = b"\x08failover\x07example\x04test\x00"
+    d.ctl("app", "add", "web", "--addr", "192.0.2.1", "--addr", "192.0.2.2")
+    name = d.fqdn(d.create_group("--primary", "web", "--label", "grp"))
+    r = d.exchange(make(name, "A"))
+    # Header, question, then two A records of 2 + 10 + 4 octets.
+    qlen = question_len(make(name, "A").to_wire())
+    assert len(r.wire) == 12 + qlen + 2 * 16
+    assert r.wire[12 + qlen:12 + qlen + 2] == b"\xc0\x0c"
+    for qname, rdtype in ((d.origin, "NS"), (d.origin, "SOA"),
+                          (d.fqdn("nosuchlabel"), "A")):
+        w = d.exchange(make(qname, rdtype)).wire
+        assert w.count(origin) == 1, "the origin written once: %s" % qname
+
+
 # -- EDNS -----------------------------------------------------------------
 
 def opt_rr(wire):
@@ -349,10 +366,10 @@ def check_truncated(d, r, q, limit, edns):
     assert r.question == q.question
     assert len(r.wire) <= limit
     if edns:
-        assert r.payload == d_payload(d)
+        assert r.payload == our_udp_size(d)
 
 
-def d_payload(d):
+def our_udp_size(d):
     return d.optional.get("edns_udp_size", 1232)
 
 
@@ -473,6 +490,29 @@ def test_tcp_idle_timeout(daemon):
     finally:
         for s in (silent, used, busy):
             s.close()
+    assert serving(d, tcp=True)
+
+
+@pytest.mark.daemon(tcp_idle_timeout=1)
+def test_tcp_trickling_client_closed_at_idle_timeout(daemon):
+    """Progress is a whole query: a byte now and then does not keep a
+    connection (tcp.c), so a slow trickle cannot hold a slot."""
+    d = daemon
+    wire = frame(make(d.origin, "SOA").to_wire())
+    with d.tcp_connect() as s:
+        t0 = time.monotonic()
+        sent = 0
+        while sent < len(wire) - 1 and still_open(s):
+            try:
+                s.send(wire[sent:sent + 1])
+            except ConnectionError:
+                break
+            sent += 1
+            time.sleep(0.1)
+        elapsed = time.monotonic() - t0
+        assert sent < len(wire) - 1, "still open after %.1fs" % elapsed
+        assert 0.9 < elapsed < 2.5
+        assert closed(s, timeout=1.0)
     assert serving(d, tcp=True)
 
 
