@@ -631,6 +631,7 @@ def main():
         args.sizes, args.servers, args.rounds, args.seconds = "200", \
             "flipdns", 1, 2
         args.latency_qps, args.flip_clients = 2000, 2
+    args.build = os.path.abspath(args.build)
     args.sizes = [int(x) for x in args.sizes.split(",")]
     args.servers = args.servers.split(",")
     for tool in ["dnsperf", "taskset"] + [
@@ -656,9 +657,11 @@ def main():
     log("results written to " + out)
     if args.smoke:
         e = results["sizes"][0]
-        ok = (e["servers"]["flipdns"]["qps"] > 0 and
-              e["servers"]["flipdns"]["lost"] == 0 and
-              e["flips"]["alone"]["switches"] > 0)
+        f = e["servers"]["flipdns"]
+        # a loaded CI machine may lose a stray datagram; more is a bug
+        ok = (f["qps"] > 0 and f["lost"] <= f["sent"] * 0.001 and
+              e["flips"]["alone"]["switches"] > 0 and
+              e["flips"]["under_load"]["switches"] > 0)
         print("smoke: %s" % ("1 passed, 0 failed" if ok else
                              "0 passed, 1 failed"))
         sys.exit(0 if ok else 1)
