@@ -93,6 +93,7 @@ fd_server_bind(const struct fd_config *cfg, struct fd_server **out)
 	memcpy(srv->listen, cfg->listen, sizeof(srv->listen));
 	atomic_init(&srv->limits.open, 0);
 	srv->limits.max = cfg->tcp_max_clients;
+	srv->limits.workers = (unsigned)cfg->workers;
 	srv->limits.idle.tv_sec = cfg->tcp_idle_timeout;
 	srv->limits.idle.tv_usec = 0;
 	for (i = 0; i < srv->nworkers; i++) {

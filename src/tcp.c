@@ -9,9 +9,13 @@
  * answers gets backpressure rather than our memory.
  *
  * A connection with no partial query and no pending answer is idle.  The
- * worker keeps its idle connections on a list, oldest first: when the
- * server-wide cap (tcp_max_clients) is reached, the oldest is closed to
- * make room for a new client.  A connection that makes no progress for
+ * worker keeps its idle connections on a list, oldest first.  The cap
+ * (tcp_max_clients) is split evenly over the workers, as NSD's tcp-count
+ * is per server process: a worker only ever closes connections it owns, so
+ * a worker at its share closes its own oldest idle connection to make room
+ * for a new client, with no cross-thread eviction.  SO_REUSEPORT spreads
+ * connections evenly, and the total never exceeds the cap by more than
+ * workers - 1 (the rounding up of each share).  A connection that makes no progress for
  * tcp_idle_timeout seconds is closed by its timer; progress is a whole
  * query received or answer bytes sent, so a client trickling a query a
  * byte at a time cannot hold its slot forever.
@@ -72,26 +76,35 @@ struct fd_tcp {
 	struct tcp_listener lis[FD_CONF_MAX_LISTEN];
 	LIST_HEAD(, tcp_conn) conns;
 	TAILQ_HEAD(, tcp_conn) idle;
+	unsigned nopen;         /* connections this worker holds */
 	time_t last_cap_warn;
 };
 
-/* Take a connection slot server-wide; false at the cap. */
-static bool
-slot_take(struct fd_tcp_limits *lim)
+/* This worker's share of tcp_max_clients, rounded up. */
+static unsigned
+slot_share(const struct fd_worker *w)
 {
-	unsigned cur = atomic_load(&lim->open);
+	unsigned n = w->limits->workers;
 
-	do {
-		if (cur >= lim->max)
-			return false;
-	} while (!atomic_compare_exchange_weak(&lim->open, &cur, cur + 1));
+	return (w->limits->max + n - 1) / n;
+}
+
+/* Take one of this worker's connection slots; false at its share. */
+static bool
+slot_take(struct fd_tcp *t)
+{
+	if (t->nopen >= slot_share(t->w))
+		return false;
+	t->nopen++;
+	atomic_fetch_add(&t->w->limits->open, 1);
 	return true;
 }
 
 static void
-slot_release(struct fd_tcp_limits *lim)
+slot_release(struct fd_tcp *t)
 {
-	atomic_fetch_sub(&lim->open, 1);
+	t->nopen--;
+	atomic_fetch_sub(&t->w->limits->open, 1);
 }
 
 static void
@@ -120,7 +133,7 @@ conn_close(struct tcp_conn *c, bool keep_slot)
 		event_free(c->timer);
 	close(c->fd);
 	if (!keep_slot)
-		slot_release(c->t->w->limits);
+		slot_release(c->t);
 	free(c);
 }
 
@@ -318,9 +331,9 @@ cap_warn(struct fd_tcp *t)
 	if (now - t->last_cap_warn < CAP_WARN_INTERVAL)
 		return;
 	t->last_cap_warn = now;
-	log_warnx("worker %d: tcp_max_clients (%u) reached and no idle "
-	    "connection to close: refusing new connections",
-	    t->w->id, t->w->limits->max);
+	log_warnx("worker %d: its share (%u) of tcp_max_clients (%u) is busy "
+	    "and none is idle: refusing new connections", t->w->id,
+	    slot_share(t->w), t->w->limits->max);
 }
 
 static void
@@ -365,14 +378,13 @@ tcp_accept(evutil_socket_t lfd, short what, void *arg)
 		return;
 	}
 
-	if (!slot_take(t->w->limits)) {
+	if (!slot_take(t)) {
 		if ((victim = TAILQ_FIRST(&t->idle)) == NULL) {
 			cap_warn(t);
 			close(fd);
 			return;
 		}
-		/* Its slot passes to the newcomer: no other worker can
-		 * take it in between. */
+		/* Its slot passes straight to the newcomer. */
 		log_debug("tcp: at tcp_max_clients, closing oldest idle "
 		    "connection");
 		conn_close(victim, true);
@@ -381,7 +393,7 @@ tcp_accept(evutil_socket_t lfd, short what, void *arg)
 		log_warnx("worker %d: out of memory for a tcp connection",
 		    t->w->id);
 		close(fd);
-		slot_release(t->w->limits);
+		slot_release(t);
 	}
 }
 

@@ -36,7 +36,8 @@ struct fd_tcp;
 /* Server-wide TCP admission, shared by all workers. */
 struct fd_tcp_limits {
 	atomic_uint open;           /* connections open now, all workers */
-	unsigned max;               /* cfg->tcp_max_clients */
+	unsigned max;               /* cfg->tcp_max_clients, split over: */
+	unsigned workers;           /* cfg->workers */
 	struct timeval idle;        /* cfg->tcp_idle_timeout */
 };
 
