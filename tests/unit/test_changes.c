@@ -12,9 +12,9 @@
 
 #define ORIGIN "failover.example.test."
 
+/* The store fixture (first, so tu_store_teardown can free it), plus: */
 struct fx {
-	char *dir;
-	struct fd_store *st;
+	struct tu_store base;
 	MDB_txn *txn;
 	struct fd_change c;
 };
@@ -24,32 +24,18 @@ static const char *const reserved[] = {"_status", "ns1"};
 static int
 setup(void **state)
 {
-	struct fx *f = calloc(1, sizeof(*f));
-
-	f->dir = tu_tmpdir();
-	assert_int_equal(fd_store_open(f->dir, 64 << 20, 8, &f->st), FD_OK);
-	*state = f;
-	return 0;
+	return tu_store_setup_size(state, sizeof(struct fx));
 }
 
-static int
-teardown(void **state)
-{
-	struct fx *f = *state;
-
-	fd_store_close(f->st);
-	tu_rmdir(f->dir);
-	free(f);
-	return 0;
-}
+#define teardown tu_store_teardown
 
 /* Begin a write transaction and a change context on it. */
 static struct fd_change *
 begin(struct fx *f)
 {
-	assert_int_equal(mdb_txn_begin(fd_store_env(f->st), NULL, 0, &f->txn), 0);
+	assert_int_equal(mdb_txn_begin(fd_store_env(f->base.st), NULL, 0, &f->txn), 0);
 	memset(&f->c, 0, sizeof(f->c));
-	f->c.st = f->st;
+	f->c.st = f->base.st;
 	f->c.txn = f->txn;
 	f->c.uid = 1000;
 	f->c.now = 1764000000;
@@ -127,8 +113,8 @@ serial(struct fx *f)
 	MDB_txn *t;
 	uint32_t s;
 
-	assert_int_equal(mdb_txn_begin(fd_store_env(f->st), NULL, MDB_RDONLY, &t), 0);
-	s = fd_store_serial(f->st, t);
+	assert_int_equal(mdb_txn_begin(fd_store_env(f->base.st), NULL, MDB_RDONLY, &t), 0);
+	s = fd_store_serial(f->base.st, t);
 	mdb_txn_abort(t);
 	return s;
 }
@@ -140,8 +126,8 @@ app_status(struct fx *f, const char *name)
 	enum fd_app_status s;
 	MDB_txn *t;
 
-	assert_int_equal(mdb_txn_begin(fd_store_env(f->st), NULL, MDB_RDONLY, &t), 0);
-	assert_int_equal(fd_store_get_app(f->st, t, name, strlen(name), &a), FD_OK);
+	assert_int_equal(mdb_txn_begin(fd_store_env(f->base.st), NULL, MDB_RDONLY, &t), 0);
+	assert_int_equal(fd_store_get_app(f->base.st, t, name, strlen(name), &a), FD_OK);
 	s = fd_app_status_of(&a);
 	mdb_txn_abort(t);
 	return s;
@@ -155,12 +141,12 @@ group_active(struct fx *f, const char *label, char *active_app)
 	enum fd_side s;
 	MDB_txn *t;
 
-	assert_int_equal(mdb_txn_begin(fd_store_env(f->st), NULL, MDB_RDONLY, &t), 0);
-	assert_int_equal(fd_store_get_group(f->st, t, label, strlen(label), &g),
+	assert_int_equal(mdb_txn_begin(fd_store_env(f->base.st), NULL, MDB_RDONLY, &t), 0);
+	assert_int_equal(fd_store_get_group(f->base.st, t, label, strlen(label), &g),
 	    FD_OK);
 	s = g.active;
 	active_app[0] = '\0';
-	if (fd_store_active_app(f->st, t, &g, &a) == FD_OK)
+	if (fd_store_active_app(f->base.st, t, &g, &a) == FD_OK)
 		snprintf(active_app, 64, "%.*s", (int)a.name_len, a.name);
 	mdb_txn_abort(t);
 	return s;
@@ -173,8 +159,8 @@ group_exists(struct fx *f, const char *label)
 	MDB_txn *t;
 	bool r;
 
-	assert_int_equal(mdb_txn_begin(fd_store_env(f->st), NULL, MDB_RDONLY, &t), 0);
-	r = fd_store_get_group(f->st, t, label, strlen(label), &g) == FD_OK;
+	assert_int_equal(mdb_txn_begin(fd_store_env(f->base.st), NULL, MDB_RDONLY, &t), 0);
+	r = fd_store_get_group(f->base.st, t, label, strlen(label), &g) == FD_OK;
 	mdb_txn_abort(t);
 	return r;
 }
@@ -367,13 +353,13 @@ test_app_set_follows(void **state)
 		    FD_OK);
 		assert_int_equal(serial(f), s);
 	}
-	assert_int_equal(mdb_txn_begin(fd_store_env(f->st), NULL, MDB_RDONLY,
+	assert_int_equal(mdb_txn_begin(fd_store_env(f->base.st), NULL, MDB_RDONLY,
 	    &t), 0);
 	for (int i = 1; i <= 2; i++) {
 		const char *l = i == 1 ? "g1" : "g2";
 
-		assert_int_equal(fd_store_get_group(f->st, t, l, 2, &g), FD_OK);
-		assert_int_equal(fd_store_active_app(f->st, t, &g, &a), FD_OK);
+		assert_int_equal(fd_store_get_group(f->base.st, t, l, 2, &g), FD_OK);
+		assert_int_equal(fd_store_active_app(f->base.st, t, &g, &a), FD_OK);
 		assert_int_equal(a.kind, FD_APP_ADDRS);
 		assert_int_equal(a.n4, 1);
 		assert_memory_equal(a.a4, "\xc0\x00\x02\x07", 4);
@@ -399,9 +385,9 @@ test_serial_and_history(void **state)
 	assert_int_equal(create(f, "g", "a", NULL, NULL), FD_OK);
 	assert_int_equal(create(f, "g", "a", NULL, NULL), FD_EEXISTS);
 	assert_int_equal(serial(f), s0 + 2);  /* refused: no serial */
-	assert_int_equal(mdb_txn_begin(fd_store_env(f->st), NULL, MDB_RDONLY,
+	assert_int_equal(mdb_txn_begin(fd_store_env(f->base.st), NULL, MDB_RDONLY,
 	    &t), 0);
-	rows = fd_history_list(f->st, t, NULL, 10);
+	rows = fd_history_list(f->base.st, t, NULL, 10);
 	assert_int_equal(json_array_size(rows), 2);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(
 	    rows, 0), "op")), "group.create");
@@ -410,7 +396,7 @@ test_serial_and_history(void **state)
 	assert_true(json_is_null(json_object_get(json_array_get(rows, 0),
 	    "before")));
 	json_decref(rows);
-	rows = fd_history_list(f->st, t, "a", 10);
+	rows = fd_history_list(f->base.st, t, "a", 10);
 	assert_int_equal(json_array_size(rows), 1);
 	json_decref(rows);
 	mdb_txn_abort(t);
@@ -426,8 +412,8 @@ test_reopen_keeps_everything(void **state)
 	assert_int_equal(add_cname(f, "b", "b.example.com"), FD_OK);
 	assert_int_equal(create(f, "g", "a", "b", NULL), FD_OK);
 	assert_int_equal(do_switch(f, "g", FD_SWITCH_TOGGLE), FD_OK);
-	fd_store_close(f->st);
-	assert_int_equal(fd_store_open(f->dir, 64 << 20, 8, &f->st), FD_OK);
+	fd_store_close(f->base.st);
+	assert_int_equal(fd_store_open(f->base.dir, 64 << 20, 8, &f->base.st), FD_OK);
 	assert_int_equal(group_active(f, "g", act), FD_SIDE_BACKUP);
 	assert_string_equal(act, "b");
 	assert_int_equal(serial(f), 5);

@@ -12,32 +12,9 @@
 #include "flipdns/import.h"
 #include "flipdns/zonefile.h"
 
-struct fx {
-	char *dir;
-	struct fd_store *st;
-};
-
-static int
-setup(void **state)
-{
-	struct fx *f = calloc(1, sizeof(*f));
-
-	f->dir = tu_tmpdir();
-	assert_int_equal(fd_store_open(f->dir, 64 << 20, 8, &f->st), FD_OK);
-	*state = f;
-	return 0;
-}
-
-static int
-teardown(void **state)
-{
-	struct fx *f = *state;
-
-	fd_store_close(f->st);
-	tu_rmdir(f->dir);
-	free(f);
-	return 0;
-}
+#define fx tu_store   /* this suite needs nothing but the store */
+#define setup tu_store_setup
+#define teardown tu_store_teardown
 
 /* Import text in one transaction, committed only on success. */
 static enum fd_err

@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "testutil.h"
+#include "flipdns/store.h"
 
 char *
 tu_tmpdir(void)
@@ -41,4 +42,32 @@ tu_rmdir(char *dir)
 	}
 	rmdir(dir);
 	free(dir);
+}
+
+int
+tu_store_setup_size(void **state, size_t size)
+{
+	struct tu_store *f = calloc(1, size);
+
+	f->dir = tu_tmpdir();
+	assert_int_equal(fd_store_open(f->dir, 64 << 20, 8, &f->st), FD_OK);
+	*state = f;
+	return 0;
+}
+
+int
+tu_store_setup(void **state)
+{
+	return tu_store_setup_size(state, sizeof(struct tu_store));
+}
+
+int
+tu_store_teardown(void **state)
+{
+	struct tu_store *f = *state;
+
+	fd_store_close(f->st);
+	tu_rmdir(f->dir);
+	free(f);
+	return 0;
 }
