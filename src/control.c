@@ -360,6 +360,40 @@ control_accept_error(struct evconnlistener *l, void *arg)
 	}
 }
 
+/*
+ * Whoever can write the socket's directory can replace the socket with
+ * their own and collect every command sent to it: refuse a directory
+ * writable by others unless it is sticky (as /tmp is, where only the
+ * owner may remove or rename the socket).
+ */
+static enum fd_err
+socket_dir_safe(const char *path)
+{
+	char dir[sizeof(((struct sockaddr_un *)0)->sun_path)];
+	char *slash;
+	struct stat sb;
+
+	snprintf(dir, sizeof(dir), "%s", path);
+	if ((slash = strrchr(dir, '/')) == NULL)
+		strcpy(dir, ".");
+	else if (slash == dir)
+		dir[1] = '\0';
+	else
+		*slash = '\0';
+	if (stat(dir, &sb) != 0) {
+		log_warn("control: %s", dir);
+		return FD_ESYS;
+	}
+	if ((sb.st_mode & S_IWOTH) && !(sb.st_mode & S_ISVTX)) {
+		log_warnx("control: refusing socket %s: its directory %s is "
+		    "writable by others (mode %04o) and not sticky, so "
+		    "the socket could be replaced", path, dir,
+		    (unsigned)(sb.st_mode & 07777));
+		return FD_EDENIED;
+	}
+	return FD_OK;
+}
+
 /* A socket file left by a dead daemon is removed; a live one is an error. */
 static enum fd_err
 socket_claim(const struct sockaddr_un *sun)
@@ -405,7 +439,8 @@ fd_control_open(struct event_base *base, const struct fd_cmd_env *env,
 		return FD_ECONFIG;
 	}
 	strcpy(sun.sun_path, env->cfg->control_socket);
-	if ((err = socket_claim(&sun)) != FD_OK)
+	if ((err = socket_dir_safe(sun.sun_path)) != FD_OK ||
+	    (err = socket_claim(&sun)) != FD_OK)
 		return err;
 	if ((ctl = calloc(1, sizeof(*ctl))) == NULL)
 		return FD_ENOMEM;
