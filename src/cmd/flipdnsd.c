@@ -67,6 +67,12 @@ main(int argc, char **argv)
 		return 0;
 	}
 	log_init("flipdnsd", cfg->log_syslog, debug);
+	log_info("flipdnsd %s starting with %s: zone %s, store %s (map %llu "
+	    "MiB), %d workers, edns %u, tcp cap %u, rrl %u/s%s", FLIPDNS_VERSION,
+	    path, cfg->origin, cfg->storage_path,
+	    (unsigned long long)(cfg->map_size >> 20), cfg->workers,
+	    cfg->edns_udp_size, cfg->tcp_max_clients, cfg->rrl_rate,
+	    cfg->log_queries ? ", query log on" : "");
 	ch = fd_daemon_run(cfg);
 	free(cfg);
 	return ch;
