@@ -245,24 +245,60 @@ cmd_app_remove(struct cmd_ctx *x, json_t **result)
 	return FD_OK;
 }
 
-/* Walk a whole database, rendering each record into an array. */
+/*
+ * A page of a whole database in key order, from just after args.after,
+ * at most args.limit records.  Paging keeps one request from rendering a
+ * million records into one response (and the control loop busy for that
+ * long); "next" is the key to pass as after, null on the last page.
+ */
+#define LIST_PAGE_DEFAULT 1000
+#define LIST_PAGE_MAX 10000
+
 static enum fd_err
 list_db(struct cmd_ctx *x, enum fd_store_db db, const char *key,
     json_t **result)
 {
 	const char *origin = x->env->cfg->origin;
-	json_t *arr = json_array();
+	const char *after;
+	char last[FD_LABEL_MAX];
+	size_t last_len = 0;
+	json_t *arr, *next = json_null();
 	MDB_cursor *cur;
 	MDB_val k, v;
+	uint32_t limit = LIST_PAGE_DEFAULT;
+	bool given;
+	enum fd_err err;
 	int rc;
 
+	if ((err = arg_str(x, "after", false, &after)) != FD_OK ||
+	    (err = arg_u32(x, "limit", LIST_PAGE_MAX, &given, &limit)) != FD_OK)
+		return err;
+	if (limit == 0)
+		ERR(x, FD_EINVAL, "limit must be at least 1");
 	rc = mdb_cursor_open(x->txn, fd_store_dbi(x->env->st, db), &cur);
-	if (rc != 0) {
-		json_decref(arr);
+	if (rc != 0)
 		ERR(x, fd_store_err(rc), "%s", fd_strerror(fd_store_err(rc)));
+	arr = json_array();
+	if (after != NULL) {
+		k.mv_size = strlen(after);
+		k.mv_data = (void *)after;
+		rc = mdb_cursor_get(cur, &k, &v, MDB_SET_RANGE);
+		/* SET_RANGE lands on after itself when it exists: skip it */
+		if (rc == 0 && k.mv_size == strlen(after) &&
+		    memcmp(k.mv_data, after, k.mv_size) == 0)
+			rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT);
+	} else {
+		rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST);
 	}
-	for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
-	    rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+	for (; rc == 0; rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+		if (json_array_size(arr) == limit) {
+			/* more remain: the page ends at the last key sent */
+			next = json_stringn(last, last_len);
+			break;
+		}
+		/* keys are app names or labels: at most 63 bytes */
+		last_len = k.mv_size < sizeof(last) ? k.mv_size : sizeof(last);
+		memcpy(last, k.mv_data, last_len);
 		if (db == FD_DB_APPS) {
 			struct fd_app_view a;
 
@@ -282,7 +318,7 @@ list_db(struct cmd_ctx *x, enum fd_store_db db, const char *key,
 		}
 	}
 	mdb_cursor_close(cur);
-	*result = json_pack("{s:o}", key, arr);
+	*result = json_pack("{s:o, s:o}", key, arr, "next", next);
 	return FD_OK;
 }
 
@@ -512,16 +548,17 @@ static const char *const args_group_set[] = {"address", "primary", "backup",
 static const char *const args_group_switch[] = {"address", "to", NULL};
 static const char *const args_history[] = {"address", "limit", NULL};
 static const char *const args_import[] = {"name", NULL};
+static const char *const args_list[] = {"after", "limit", NULL};
 
 static const struct cmd_row cmd_table[] = {
 	{"app.add", cmd_app_add, true, args_app_write},
 	{"app.set", cmd_app_set, true, args_app_write},
-	{"app.list", cmd_app_list, false, args_none},
+	{"app.list", cmd_app_list, false, args_list},
 	{"app.show", cmd_app_show, false, args_name},
 	{"app.remove", cmd_app_remove, true, args_name},
 	{"app.status", cmd_app_status, false, args_name},
 	{"group.create", cmd_group_create, true, args_group_create},
-	{"group.list", cmd_group_list, false, args_none},
+	{"group.list", cmd_group_list, false, args_list},
 	{"group.show", cmd_group_show, false, args_address},
 	{"group.set", cmd_group_set, true, args_group_set},
 	{"group.switch", cmd_group_switch, true, args_group_switch},

@@ -15,7 +15,7 @@
 #include "flipctl.h"
 
 static ctl_handler cmd_remote, cmd_app_write, cmd_group_create,
-    cmd_group_set, cmd_help;
+    cmd_group_set, cmd_list, cmd_help;
 
 #define APP_ENDPOINTS  "(--cname HOST | --addr IP [--addr IP ...])"
 
@@ -28,7 +28,7 @@ const struct ctl_cmd ctl_cmds[] = {
 	    CTL_O(CNAME) | CTL_O(ADDR), ctl_print_app,
 	    "NAME " APP_ENDPOINTS,
 	    "replace an app's endpoints"},
-	{"app list", cmd_remote, "app.list", NULL, 0, 0, 0, ctl_print_apps,
+	{"app list", cmd_list, "app.list", NULL, 0, 0, 0, ctl_print_apps,
 	    "", "list the apps"},
 	{"app show", cmd_remote, "app.show", "name", 1, 1, 0, ctl_print_app,
 	    "NAME", "show one app"},
@@ -45,7 +45,7 @@ const struct ctl_cmd ctl_cmds[] = {
 	    ctl_print_group_address,
 	    "[--primary APP] [--backup APP] [--ttl SECONDS] [--label LABEL]",
 	    "create a group and print its address"},
-	{"group list", cmd_remote, "group.list", NULL, 0, 0, 0,
+	{"group list", cmd_list, "group.list", NULL, 0, 0, 0,
 	    ctl_print_groups, "", "list the groups"},
 	{"group show", cmd_remote, "group.show", "address", 1, 1, 0,
 	    ctl_print_group, "ADDRESS", "show one group"},
@@ -204,6 +204,50 @@ static int
 cmd_remote(struct ctl *c, const struct ctl_cmd *cmd, struct ctl_argv *a)
 {
 	return ctl_remote(c, cmd, a, NULL);
+}
+
+/*
+ * The daemon answers lists a page at a time (so one request never renders
+ * a million records); walk every page and print them as one list.
+ */
+#define LIST_PAGE 1000
+
+static int
+cmd_list(struct ctl *c, const struct ctl_cmd *cmd, struct ctl_argv *a)
+{
+	const char *key = strcmp(cmd->proto, "app.list") == 0 ? "apps" :
+	    "groups";
+	json_t *all = json_array(), *result, *next = NULL, *args;
+	int rc = CTL_OK;
+
+	for (;;) {
+		args = json_pack("{s:i}", "limit", LIST_PAGE);
+		if (next != NULL)
+			json_object_set(args, "after", next);
+		rc = ctl_call(c, cmd->proto, args, NULL, &result, NULL);
+		json_decref(args);
+		json_decref(next);
+		next = NULL;
+		if (rc != CTL_OK)
+			break;
+		json_array_extend(all, json_object_get(result, key));
+		if (json_is_string(json_object_get(result, "next")))
+			next = json_incref(json_object_get(result, "next"));
+		json_decref(result);
+		if (next == NULL)
+			break;
+	}
+	if (rc == CTL_OK) {
+		result = json_pack("{s:O}", key, all);
+		if (c->json)
+			print_json(result);
+		else
+			cmd->print(result);
+		json_decref(result);
+		rc = ctl_flush_stdout();
+	}
+	json_decref(all);
+	return rc;
 }
 
 /* An app has exactly one kind of endpoint: a host name or addresses. */
