@@ -143,17 +143,28 @@ arg_endpoints(struct cmd_ctx *x, struct fd_endpoints *ep)
 	return FD_OK;
 }
 
+/* The app by name, with the message a user sees when it is missing. */
+static enum fd_err
+find_app(struct cmd_ctx *x, const char *name, struct fd_app_view *v)
+{
+	enum fd_err err;
+
+	err = fd_store_get_app(x->env->st, x->txn, name, strlen(name), v);
+	if (err == FD_ENOTFOUND)
+		ERR(x, err, "app %s not found", name);
+	if (err != FD_OK)
+		ERR(x, err, "%s", fd_strerror(err));
+	return FD_OK;
+}
+
 static enum fd_err
 render_app(struct cmd_ctx *x, const char *name, json_t **result)
 {
 	struct fd_app_view v;
 	enum fd_err err;
 
-	err = fd_store_get_app(x->env->st, x->txn, name, strlen(name), &v);
-	if (err == FD_ENOTFOUND)
-		ERR(x, err, "app %s not found", name);
-	if (err != FD_OK)
-		ERR(x, err, "%s", fd_strerror(err));
+	if ((err = find_app(x, name, &v)) != FD_OK)
+		return err;
 	*result = fd_json_app(&v, x->env->cfg->origin);
 	return FD_OK;
 }
@@ -220,13 +231,9 @@ cmd_app_status(struct cmd_ctx *x, json_t **result)
 	const char *name;
 	enum fd_err err;
 
-	if ((err = arg_str(x, "name", true, &name)) != FD_OK)
+	if ((err = arg_str(x, "name", true, &name)) != FD_OK ||
+	    (err = find_app(x, name, &v)) != FD_OK)
 		return err;
-	err = fd_store_get_app(x->env->st, x->txn, name, strlen(name), &v);
-	if (err == FD_ENOTFOUND)
-		ERR(x, err, "app %s not found", name);
-	if (err != FD_OK)
-		ERR(x, err, "%s", fd_strerror(err));
 	*result = json_pack("{s:s, s:s}", "name", name,
 	    "status", fd_app_status_name(fd_app_status_of(&v)));
 	return FD_OK;
