@@ -77,6 +77,13 @@ queue_push(struct conn *c, json_t *req, json_t *resp, struct fd_payload *in)
 	event_active(ctl->flush_ev, EV_WRITE, 0);
 }
 
+/* A framing error answered in its turn, like any response. */
+static void
+queue_error(struct conn *c, json_t *id, const char *msg)
+{
+	queue_push(c, NULL, fd_command_error(id, FD_EPROTO, msg), NULL);
+}
+
 static void
 payload_free(const void *data, size_t len, void *arg)
 {
@@ -196,18 +203,15 @@ conn_read(struct bufferevent *bev, void *arg)
 		if (line == NULL) {
 			if (evbuffer_get_length(in) > FD_CONTROL_MAX_LINE) {
 				c->discarding = true;
-				queue_push(c, NULL, fd_command_error(NULL, FD_EPROTO,
-				    "request longer than 64 KiB"), NULL);
+				queue_error(c, NULL, "request longer than 64 KiB");
 				continue;
 			}
 			return;
 		}
 		if (len > FD_CONTROL_MAX_LINE) {
-			queue_push(c, NULL, fd_command_error(NULL, FD_EPROTO,
-			    "request longer than 64 KiB"), NULL);
+			queue_error(c, NULL, "request longer than 64 KiB");
 		} else if (len > 0) {
 			json_t *req = json_loadb(line, len, 0, &jerr);
-
 			json_t *plen = req ? json_object_get(req, "payload") : NULL;
 
 			if (req == NULL) {
@@ -215,15 +219,13 @@ conn_read(struct bufferevent *bev, void *arg)
 
 				snprintf(msg, sizeof(msg), "malformed JSON at column "
 				    "%d: %s", jerr.column, jerr.text);
-				queue_push(c, NULL, fd_command_error(NULL, FD_EPROTO,
-				    msg), NULL);
+				queue_error(c, NULL, msg);
 			} else if (plen != NULL && (!json_is_integer(plen) ||
 			    json_integer_value(plen) < 0 ||
 			    (size_t)json_integer_value(plen) > FD_PAYLOAD_MAX)) {
 				/* no way to know where the next request starts */
-				queue_push(c, NULL, fd_command_error(json_object_get(
-				    req, "id"), FD_EPROTO, "bad payload length"),
-				    NULL);
+				queue_error(c, json_object_get(req, "id"),
+				    "bad payload length");
 				json_decref(req);
 				c->close_after_write = true;
 				bufferevent_disable(bev, EV_READ);
