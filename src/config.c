@@ -130,7 +130,7 @@ static const struct key keys[] = {
 	    CNT(n_allow_gids)},
 	{"workers", T_U32, 0, 1, 64, 2, NULL, CFG(workers), 0},
 	/* 1232: the DNS flag day 2020 size that avoids IP fragmentation */
-	{"edns.udp_size", T_U32, 0, 512, 4096, 1232, NULL,
+	{"edns.udp_size", T_U32, 0, 512, FD_UDP_SIZE_MAX, 1232, NULL,
 	    CFG(edns_udp_size), 0},
 	{"tcp.idle_timeout", T_U32, 0, 1, 3600, 10, NULL,
 	    CFG(tcp_idle_timeout), 0},

@@ -22,8 +22,8 @@
 #include "flipdns/zone.h"
 
 /*
- * The largest DNS message: TCP frames carry a 16-bit length.  fd_answer()
- * is always given this much room and applies the UDP limits itself.
+ * The largest DNS message: TCP frames carry a 16-bit length, and a TCP
+ * answer is given this much room (UDP answers: FD_UDP_SIZE_MAX).
  */
 #define FD_MSG_MAX 65535
 

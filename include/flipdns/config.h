@@ -38,6 +38,9 @@ struct fd_conf_ns {
 	struct fd_ipaddr addrs[FD_CONF_MAX_NS_ADDRS];
 };
 
+/* The largest edns.udp_size: no UDP answer is longer than this. */
+#define FD_UDP_SIZE_MAX 4096
+
 struct fd_conf_listen {
 	struct sockaddr_storage ss;  /* address and port */
 	socklen_t sslen;
@@ -75,7 +78,7 @@ struct fd_config {
 	int workers;                         /* 1..64, default 2 */
 
 	/* edns: */
-	uint16_t edns_udp_size;              /* 512..4096, default 1232 */
+	uint16_t edns_udp_size;              /* 512..FD_UDP_SIZE_MAX, default 1232 */
 
 	/* tcp: */
 	uint32_t tcp_idle_timeout;           /* seconds, 1..3600, default 10 */
