@@ -91,9 +91,12 @@ fd_daemon_run(const struct fd_config *cfg)
 		log_warnx("cannot listen: %s", fd_strerror(err));
 		goto out;
 	}
-	/* One reader slot per worker plus the control plane's, and spare. */
+	/*
+	 * Reader slots: each worker's (TCP) and its UDP threads' (one per
+	 * listen address), the control plane's, and spare.
+	 */
 	err = fd_store_open(cfg->storage_path, cfg->map_size,
-	    (unsigned)cfg->workers + 16, &st);
+	    (unsigned)(cfg->workers * (1 + cfg->n_listen)) + 16, &st);
 	if (err != FD_OK) {
 		log_warn("cannot open store %s: %s", cfg->storage_path,
 		    fd_strerror(err));

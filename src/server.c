@@ -2,9 +2,9 @@
  * server.c - the worker threads: binding, starting, stopping.
  *
  * The sockets are bound up front (as root) and owned here.  Everything
- * else a worker uses is created by the worker thread itself, because an
- * LMDB read handle belongs to the thread that opened it: its event_base,
- * its LMDB reader, its UDP buffers and TCP state.  fd_server_start()
+ * else a worker uses is created by the worker thread itself: its
+ * event_base, its LMDB reader, its TCP state, and its UDP threads (udp.c),
+ * which inherit its signal mask.  fd_server_start()
  * waits until every worker reports ready (or failed).  To stop, another
  * thread activates the worker's stop event; the worker leaves its loop,
  * closes its connections and frees its own state; then it is joined.

@@ -1,10 +1,11 @@
 /*
  * worker.h - what server.c, udp.c, tcp.c and sockets.c share (internal).
  *
- * A worker is one thread and everything it touches while serving: its
- * event_base, its sockets, its LMDB read handle, its UDP batch buffers
- * and its TCP connections.  Nothing here is shared between workers except
- * struct fd_tcp_limits, whose counter is atomic.
+ * A worker is a thread with an event loop for its TCP connections, plus a
+ * thread of its own for each of its UDP sockets (udp.c), and everything
+ * they touch while serving: sockets, one LMDB read handle per thread, UDP
+ * batch buffers and TCP connections.  Nothing here is shared between
+ * workers except struct fd_tcp_limits, whose counter is atomic.
  */
 #ifndef FLIPDNS_WORKER_H
 #define FLIPDNS_WORKER_H
@@ -72,8 +73,9 @@ int fd_sock_udp(const struct fd_conf_listen *l);
 int fd_sock_tcp(const struct fd_conf_listen *l);
 
 /*
- * udp.c: the worker's batch buffers, its RRL table (rrl.h) when
- * rrl_rate > 0, and a read event per UDP socket.
+ * udp.c: a thread per UDP socket, each with its batch buffers, its LMDB
+ * reader and its RRL table (rrl.h) when rrl_rate > 0.  fd_udp_free stops
+ * and joins them; it also undoes a failed fd_udp_init (w->udp is set).
  */
 enum fd_err fd_udp_init(struct fd_worker *w);
 void fd_udp_free(struct fd_udp *u);

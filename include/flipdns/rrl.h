@@ -21,13 +21,14 @@
  * Knot also key buckets by the kind of answer and the name; flipdns
  * serves one zone, so the prefix alone is the key.
  *
- * Threads: a table belongs to one thread (each DNS worker has its own, so
- * nothing is locked or shared on the query path).  The effective limit is
- * therefore per worker: SO_REUSEPORT sends all datagrams of one 4-tuple
- * (source address and port) to one worker, so a client using one socket
- * sees exactly rrl.rate; a flood from many source ports of one network
- * spreads over the workers and may get up to workers * rate answers per
- * second.  The counters (fd_rrl_stats) may be read from any thread.
+ * Threads: a table belongs to one thread (each UDP thread, one per worker
+ * and listen address, has its own, so nothing is locked or shared on the
+ * query path).  The effective limit is therefore per UDP socket:
+ * SO_REUSEPORT sends all datagrams of one 4-tuple (source address and
+ * port) to one worker's socket, so a client using one socket sees exactly
+ * rrl.rate; a flood from many source ports of one network spreads over the
+ * workers and may get up to workers * rate answers per second (per listen
+ * address it reaches).  The counters (fd_rrl_stats) may be read from any thread.
  *
  * Nothing here allocates after fd_rrl_new(), and nothing blocks.
  */
@@ -41,7 +42,7 @@
 #include "flipdns/error.h"
 
 /*
- * Buckets per table (per worker).  A bucket is busy only while its prefix
+ * Buckets per table (per UDP thread).  A bucket is busy only while its prefix
  * sent more than its rate within the last second; 65536 of them (1.5 MiB,
  * touched only as used) hold more concurrently active networks than one
  * worker can answer, so collisions stay rare even under a spoofed flood.

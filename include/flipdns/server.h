@@ -36,8 +36,8 @@ enum fd_err fd_server_bind(const struct fd_config *cfg, struct fd_server **out);
 
 /*
  * Start the workers.  zone and st must outlive the server: they are used
- * until fd_server_stop() returns.  st must allow one LMDB reader per
- * worker (max_readers).  Returns once every worker is ready to serve.
+ * until fd_server_stop() returns.  st must allow 1 + n_listen LMDB readers
+ * per worker (max_readers): one for TCP, one per UDP thread.  Returns once every worker is ready to serve.
  * Errors: FD_ENOMEM, FD_ESYS (thread or event base creation),
  * or the error of fd_reader_open().  On failure no worker is left running
  * and the server must still be released with fd_server_stop().
