@@ -24,12 +24,13 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdatomic.h>
-#include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "flipdns/answer.h"
 #include "flipdns/log.h"
@@ -158,7 +159,7 @@ udp_send(int fd, struct mmsghdr *tx, int n)
 
 /*
  * One batch: wait for at least one datagram, answer all that came, send.
- * Returns false once the socket is shut down (or broken).
+ * Returns false once the server is stopping.
  */
 static bool
 udp_batch(struct udp_thread *t)
@@ -176,15 +177,22 @@ udp_batch(struct udp_thread *t)
 		t->rx[i].msg_hdr.msg_flags = 0;
 	}
 	n = recvmmsg(t->fd, t->rx, UDP_BATCH, MSG_WAITFORONE, NULL);
-	if (n == -1) {
-		if (errno == EINTR || errno == EAGAIN || errno == ENOMEM ||
-		    errno == ENOBUFS)
-			return true;
-		log_warn("worker %d: udp recvmmsg", w->id);
-		return false;
-	}
 	if (atomic_load_explicit(&u->stop, memory_order_relaxed))
 		return false;
+	if (n == -1) {
+		/*
+		 * Only stopping ends the thread: a socket without its thread
+		 * would go unanswered for good.  An error other than these
+		 * is not expected on an unconnected socket; pause so that a
+		 * lasting one cannot spin.
+		 */
+		if (errno != EINTR && errno != EAGAIN && errno != ENOMEM &&
+		    errno != ENOBUFS) {
+			log_warn("worker %d: udp recvmmsg", w->id);
+			usleep(10000);
+		}
+		return true;
+	}
 
 	/* One clock read per batch: the batch arrived at once. */
 	if (t->rrl != NULL)
