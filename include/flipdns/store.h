@@ -94,6 +94,11 @@ enum fd_err fd_store_err(int mdb_rc);
 
 /* Raw access for the write side and tools. */
 MDB_env *fd_store_env(const struct fd_store *st);
+/*
+ * The key order of every table: LMDB's default (bytes as unsigned, then the
+ * shorter key first), as an inlined compare; <0, 0 or >0.
+ */
+int fd_store_key_cmp(const MDB_val *a, const MDB_val *b);
 enum fd_store_db { FD_DB_APPS, FD_DB_GROUPS, FD_DB_STATUS, FD_DB_TOMBSTONES,
     FD_DB_META, FD_DB_HISTORY, FD_DB_COUNT };
 MDB_dbi fd_store_dbi(const struct fd_store *st, enum fd_store_db db);
