@@ -690,7 +690,11 @@ def machine():
                       ("dnsperf", ["dnsperf", "-h"])):
         try:
             p = subprocess.run(cmd, capture_output=True, text=True, timeout=5)
-            vers[tool] = (p.stdout + p.stderr).strip().splitlines()[0][:80]
+            # The line naming the version (gdnsd prints it after an
+            # "invalid option" complaint, dnsperf after its title).
+            lines = (p.stdout + p.stderr).strip().splitlines()
+            vers[tool] = next((ln for ln in lines if "ersion" in ln),
+                              lines[0])[:80]
         except (OSError, IndexError, subprocess.TimeoutExpired):
             vers[tool] = None
     return {"cpu": cpu, "cores": os.cpu_count(),
