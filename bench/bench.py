@@ -26,6 +26,7 @@ Nothing here leaves loopback.
 
 import argparse
 import json
+import multiprocessing
 import os
 import random
 import re
@@ -435,31 +436,50 @@ class Control:
         self.s.close()
 
 
+def flip_client(sock, mine, stop, out):
+    """One control client: switch its groups until stop; send the round
+    trips (seconds) through the pipe out."""
+    c = Control(sock)
+    rtts, k = [], 0
+    while time.monotonic() < stop:
+        t = time.perf_counter()
+        c.call("group.switch", address=mine[k % len(mine)])
+        rtts.append(time.perf_counter() - t)
+        k += 1
+    c.close()
+    out.send(rtts)
+    out.close()
+
+
 def flip_load(sock, labels, clients, seconds):
-    """clients threads switch distinct groups as fast as they can; returns
-    switches/s and round-trip p50/p99 in ms."""
-    rtts = [[] for _ in range(clients)]
+    """clients processes switch distinct groups as fast as they can;
+    returns switches/s and round-trip p50/p99 in ms.  Processes, not
+    threads: with threads, Python's GIL serialised the clients' own work
+    and its waits showed up as server latency."""
     stop = time.monotonic() + seconds
-
-    def run(i):
-        c = Control(sock)
-        mine = labels[i::clients]
-        k = 0
-        while time.monotonic() < stop:
-            t = time.perf_counter()
-            c.call("group.switch", address=mine[k % len(mine)])
-            rtts[i].append(time.perf_counter() - t)
-            k += 1
-        c.close()
-
-    threads = [threading.Thread(target=run, args=(i,)) for i in range(clients)]
+    procs, pipes = [], []
+    for i in range(clients):
+        rd, wr = multiprocessing.Pipe(duplex=False)
+        p = multiprocessing.Process(target=flip_client,
+                                    args=(sock, labels[i::clients], stop, wr))
+        procs.append(p)
+        pipes.append(rd)
     t0 = time.monotonic()
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    for p in procs:
+        p.start()
+    allr = []
+    for rd in pipes:
+        try:
+            allr.extend(rd.recv())
+        except EOFError:        # the client died; its exit code says how
+            pass
+    for i, p in enumerate(procs):
+        p.join()
+        if p.exitcode != 0:
+            raise RuntimeError("flip client %d failed (exit %s)"
+                               % (i, p.exitcode))
     elapsed = time.monotonic() - t0
-    allr = sorted(x for r in rtts for x in r)
+    allr.sort()
     return {
         "clients": clients,
         "switches": len(allr),
