@@ -576,12 +576,29 @@ static const struct cmd_row cmd_table[] = {
 	{"export", cmd_export, false, args_none},
 };
 
+/*
+ * A message can quote an import file, which need not be UTF-8, and jansson
+ * takes only UTF-8 strings: refused, the message goes out with every byte
+ * outside ASCII shown as '?', rather than the request going unanswered.
+ */
 json_t *
 fd_command_error(json_t *id, enum fd_err err, const char *msg)
 {
-	return json_pack("{s:i, s:O, s:b, s:{s:s, s:s}}", "v", FD_PROTO_VERSION,
+	char ascii[1024];
+	json_t *m;
+	size_t i;
+
+	if (msg == NULL)
+		msg = fd_strerror(err);
+	if ((m = json_string(msg)) == NULL) {
+		for (i = 0; msg[i] != '\0' && i < sizeof(ascii) - 1; i++)
+			ascii[i] = (unsigned char)msg[i] < 0x80 ? msg[i] : '?';
+		ascii[i] = '\0';
+		m = json_string(ascii);
+	}
+	return json_pack("{s:i, s:O, s:b, s:{s:s, s:o}}", "v", FD_PROTO_VERSION,
 	    "id", id ? id : json_null(), "ok", 0, "error",
-	    "code", fd_err_code(err), "message", msg ? msg : fd_strerror(err));
+	    "code", fd_err_code(err), "message", m);
 }
 
 static const struct cmd_row *

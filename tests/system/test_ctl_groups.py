@@ -569,6 +569,20 @@ def test_import_is_all_or_nothing(daemon, tmp_path):
     daemon.expect_error("export", "extra", code=EXIT_USAGE)
 
 
+def test_import_error_quoting_bytes_that_are_not_utf8(daemon, tmp_path):
+    # Found by fuzz_control: the message quotes the unknown key, cut short
+    # in the middle of a UTF-8 sequence; jansson refused the message and
+    # the daemon had no answer to send (it exited).  Now the error comes
+    # back with the stray bytes as '?', and the daemon keeps serving.
+    path = tmp_path / "bad.yaml"
+    path.write_bytes(b'apps:\n  - {name: web4, cnfals "group.set"lb-9.'
+                     b'example\xd2\xa4o`pri0.2.801 "2}\n')
+    r = daemon.expect_error("import", str(path))
+    assert r.stderr.startswith("flipctl: %s:2:18: unknown key 'cnfals"
+                               % path), r.stderr
+    assert daemon.ctl_json("status")["apps"] == 0
+
+
 def test_import_from_stdin(daemon):
     r = subprocess.run([FLIPCTL, "-s", daemon.socket, "import", "-"],
                        input=IMPORT, capture_output=True, text=True)
