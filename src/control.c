@@ -95,11 +95,20 @@ static void
 conn_send(struct conn *c, json_t *resp, struct fd_payload *out)
 {
 	struct evbuffer *ob = bufferevent_get_output(c->bev);
-	char *line = json_dumps(resp, JSON_COMPACT);
+	char *line = resp != NULL ? json_dumps(resp, JSON_COMPACT) : NULL;
 
-	if (line == NULL)
-		fatal("json_dumps");
-	evbuffer_add_printf(ob, "%s\n", line);
+	/*
+	 * Every request gets its line, in order, even when its response
+	 * could not be built or encoded (out of memory): the client is told,
+	 * and the daemon goes on.
+	 */
+	if (line == NULL) {
+		log_warnx("control: a response could not be encoded");
+		evbuffer_add_printf(ob, "{\"v\":%d,\"id\":null,\"ok\":false,"
+		    "\"error\":{\"code\":\"internal\",\"message\":"
+		    "\"response could not be encoded\"}}\n", FD_PROTO_VERSION);
+	} else
+		evbuffer_add_printf(ob, "%s\n", line);
 	free(line);
 	if (out != NULL && out->data != NULL) {
 		evbuffer_add_reference(ob, out->data, out->len, payload_free, NULL);
