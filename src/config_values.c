@@ -420,52 +420,49 @@ out:
 	return rc;
 }
 
-/* A numeric id, or NULL in *name when s must be looked up as a name. */
+/*
+ * A user or group (group true), written as a number or as a name to look
+ * up, as its numeric id.
+ */
 static enum fd_err
-parse_id(struct ctx *c, const char *path, yaml_node_t *n, const char **name,
+parse_owner(struct ctx *c, const char *path, yaml_node_t *n, bool group,
     uint32_t *id)
 {
+	const char *name;
+	struct passwd *pw = NULL;
+	struct group *gr = NULL;
 	uint64_t v = 0;
 	bool overflow;
 	enum fd_err rc;
 
-	if ((rc = cfg_scalar(c, path, n, name)) != FD_OK)
-		goto out;
-	if (!parse_u64(*name, strlen(*name), &v, &overflow))
-		goto out;
-	/* (uid_t)-1 means "no change" to chown(2) and friends */
-	if (overflow || v >= UINT32_MAX) {
-		rc = cfg_err(c, &n->start_mark, "%s: %s is out of range 0..%lu",
-		    path, *name, (unsigned long)UINT32_MAX - 1);
-		goto out;
+	if ((rc = cfg_scalar(c, path, n, &name)) != FD_OK)
+		return rc;
+	if (parse_u64(name, strlen(name), &v, &overflow)) {
+		/* (uid_t)-1 means "no change" to chown(2) and friends */
+		if (overflow || v >= UINT32_MAX)
+			return cfg_err(c, &n->start_mark,
+			    "%s: %s is out of range 0..%lu", path, name,
+			    (unsigned long)UINT32_MAX - 1);
+		*id = (uint32_t)v;
+		return FD_OK;
 	}
-	*id = (uint32_t)v;
-	*name = NULL;
-out:
-	return rc;
+	if (group ? (gr = getgrnam(name)) == NULL :
+	    (pw = getpwnam(name)) == NULL)
+		return cfg_err(c, &n->start_mark, "%s: no such %s '%s'", path,
+		    group ? "group" : "user", name);
+	*id = group ? gr->gr_gid : pw->pw_uid;
+	return FD_OK;
 }
 
 static enum fd_err
 set_uid(struct ctx *c, const struct key *k, const char *path, yaml_node_t *n,
     void *dst, int idx)
 {
-	const char *name;
-	struct passwd *pw;
 	uint32_t id = 0;
 	enum fd_err rc;
 
-	if ((rc = parse_id(c, path, n, &name, &id)) != FD_OK)
-		goto out;
-	if (name != NULL) {
-		if ((pw = getpwnam(name)) == NULL) {
-			rc = cfg_err(c, &n->start_mark, "%s: no such user '%s'",
-			    path, name);
-			goto out;
-		}
-		id = pw->pw_uid;
-	}
-	*(uid_t *)dst = id;
-out:
+	if ((rc = parse_owner(c, path, n, false, &id)) == FD_OK)
+		*(uid_t *)dst = id;
 	return rc;
 }
 
@@ -473,23 +470,11 @@ static enum fd_err
 set_gid(struct ctx *c, const struct key *k, const char *path, yaml_node_t *n,
     void *dst, int idx)
 {
-	const char *name;
-	struct group *gr;
 	uint32_t id = 0;
 	enum fd_err rc;
 
-	if ((rc = parse_id(c, path, n, &name, &id)) != FD_OK)
-		goto out;
-	if (name != NULL) {
-		if ((gr = getgrnam(name)) == NULL) {
-			rc = cfg_err(c, &n->start_mark,
-			    "%s: no such group '%s'", path, name);
-			goto out;
-		}
-		id = gr->gr_gid;
-	}
-	*(gid_t *)dst = id;
-out:
+	if ((rc = parse_owner(c, path, n, true, &id)) == FD_OK)
+		*(gid_t *)dst = id;
 	return rc;
 }
 
