@@ -326,7 +326,6 @@ fd_udp_init(struct fd_worker *w)
 	enum fd_err err;
 	int i, rc;
 
-
 	if ((u = calloc(1, sizeof(*u))) == NULL)
 		return FD_ENOMEM;
 	u->w = w;
