@@ -2,6 +2,7 @@
  * store.c - the LMDB environment: open, schema, error mapping, and the
  * allocation-free read side used by the DNS workers.  See store.h.
  */
+#include <endian.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,11 +112,8 @@ fd_store_key_cmp(const MDB_val *a, const MDB_val *b)
 	for (; n >= 8; n -= 8, p += 8, q += 8) {
 		memcpy(&x, p, 8);
 		memcpy(&y, q, 8);
-		if (x != y) {
-			x = __builtin_bswap64(x);
-			y = __builtin_bswap64(y);
-			return x < y ? -1 : 1;
-		}
+		if (x != y)     /* as big-endian numbers: in byte order */
+			return be64toh(x) < be64toh(y) ? -1 : 1;
 	}
 	for (; n > 0; n--, p++, q++)
 		if (*p != *q)
