@@ -41,11 +41,22 @@ setopt_on(int fd, int level, int name)
 	return setsockopt(fd, level, name, &on, sizeof(on));
 }
 
+/* Give up on a socket being set up: close it, keep the errno that failed. */
+static int
+close_failed(int fd)
+{
+	int saved = errno;
+
+	close(fd);
+	errno = saved;
+	return -1;
+}
+
 static int
 sock_open(const struct fd_conf_listen *l, int type)
 {
 	int family = l->ss.ss_family;
-	int fd, saved;
+	int fd;
 
 	if ((fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1)
 		return -1;
@@ -64,16 +75,13 @@ sock_open(const struct fd_conf_listen *l, int type)
 		goto bad;
 	return fd;
 bad:
-	saved = errno;
-	close(fd);
-	errno = saved;
-	return -1;
+	return close_failed(fd);
 }
 
 int
 fd_sock_udp(const struct fd_conf_listen *l)
 {
-	int fd, saved, omit = IP_PMTUDISC_OMIT;
+	int fd, omit = IP_PMTUDISC_OMIT;
 
 	if ((fd = sock_open(l, SOCK_DGRAM)) == -1)
 		return -1;
@@ -100,16 +108,13 @@ fd_sock_udp(const struct fd_conf_listen *l)
 		    sizeof(omit));
 	return fd;
 bad:
-	saved = errno;
-	close(fd);
-	errno = saved;
-	return -1;
+	return close_failed(fd);
 }
 
 int
 fd_sock_tcp(const struct fd_conf_listen *l)
 {
-	int fd, saved;
+	int fd;
 
 	if ((fd = sock_open(l, SOCK_STREAM)) == -1)
 		return -1;
@@ -117,8 +122,5 @@ fd_sock_tcp(const struct fd_conf_listen *l)
 		goto bad;
 	return fd;
 bad:
-	saved = errno;
-	close(fd);
-	errno = saved;
-	return -1;
+	return close_failed(fd);
 }
