@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "flipdns/config.h"
-#include "flipdns/daemon.h"
-#include "flipdns/log.h"
+#include "flipdns/conf/config.h"
+#include "flipdns/daemon/daemon.h"
+#include "flipdns/util/log.h"
 
 static void
 usage(void)

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "flipdns/changes.h"
+#include "flipdns/db/changes.h"
 #include "fixture.h"
 
 /*

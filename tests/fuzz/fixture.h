@@ -12,9 +12,9 @@
 #ifndef FLIPDNS_FUZZ_FIXTURE_H
 #define FLIPDNS_FUZZ_FIXTURE_H
 
-#include "flipdns/config.h"
-#include "flipdns/store.h"
-#include "flipdns/zone.h"
+#include "flipdns/conf/config.h"
+#include "flipdns/db/store.h"
+#include "flipdns/dns/zone.h"
 
 #define FX_ORIGIN "failover.example.test."
 

@@ -17,8 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "flipdns/answer.h"
-#include "flipdns/dnswire.h"
+#include "flipdns/dns/answer.h"
+#include "flipdns/dns/dnswire.h"
 #include "fixture.h"
 
 #define UDP_PLAIN_MAX 512      /* RFC 1035 4.2.1 */

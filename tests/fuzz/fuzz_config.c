@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "flipdns/config.h"
-#include "flipdns/zone.h"
+#include "flipdns/conf/config.h"
+#include "flipdns/dns/zone.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -18,7 +18,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "flipdns/commands.h"
+#include "flipdns/daemon/commands.h"
 #include "fixture.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);

@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "testutil.h"
-#include "flipdns/store.h"
+#include "flipdns/db/store.h"
 
 char *
 tu_tmpdir(void)

@@ -1,0 +1,119 @@
+/*
+ * config.h - flipdnsd's configuration, parsed from YAML with libyaml.
+ *
+ * The parser is table-driven (a row per key: name, type, range, default)
+ * and strict: unknown keys, wrong types, bad names or addresses and
+ * out-of-range numbers are errors reported as "FILE:LINE:COL: message".
+ * It never exits: a reload with a bad file keeps the old configuration.
+ * Relative paths (storage.path, control.socket) are kept as written and
+ * resolve against the daemon's working directory.
+ */
+#ifndef FLIPDNS_CONFIG_H
+#define FLIPDNS_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stddef.h>
+#include <limits.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#include "flipdns/util/error.h"
+#include "flipdns/util/names.h"
+
+/* Limits: a zone has a handful of nameservers; these bound fixed arrays. */
+#define FD_CONF_MAX_NS        8
+#define FD_CONF_MAX_NS_ADDRS  8
+#define FD_CONF_MAX_LISTEN    16
+#define FD_CONF_MAX_IDS       32
+
+struct fd_ipaddr {
+	int family;          /* AF_INET or AF_INET6 */
+	uint8_t bytes[16];   /* 4 or 16 bytes used, network order */
+};
+
+struct fd_conf_ns {
+	char name[FD_DNAME_TEXT_MAX];        /* lower case, absolute, trailing dot */
+	int naddrs;
+	struct fd_ipaddr addrs[FD_CONF_MAX_NS_ADDRS];
+};
+
+/* The largest edns.udp_size: no UDP answer is longer than this. */
+#define FD_UDP_SIZE_MAX 4096
+
+struct fd_conf_listen {
+	struct sockaddr_storage ss;  /* address and port */
+	socklen_t sslen;
+	char text[64];               /* as written, e.g. "[::1]:5353" */
+};
+
+struct fd_config {
+	/* zone: */
+	char origin[FD_DNAME_TEXT_MAX];      /* lower case, trailing dot */
+	uint32_t ttl;                        /* default group TTL (1..86400, default 30) */
+	uint32_t ns_ttl;                     /* TTL of NS and glue (default 3600) */
+	struct {
+		char mname[FD_DNAME_TEXT_MAX];
+		char rname[FD_DNAME_TEXT_MAX];
+		uint32_t ttl;                /* SOA record TTL (default 3600) */
+		uint32_t refresh, retry, expire, minimum;
+	} soa;
+	int n_ns;
+	struct fd_conf_ns ns[FD_CONF_MAX_NS];
+
+	int n_listen;
+	struct fd_conf_listen listen[FD_CONF_MAX_LISTEN];
+
+	/* storage: */
+	char storage_path[PATH_MAX];         /* LMDB directory, created if missing */
+	uint64_t map_size;                   /* bytes, default 4 GiB, min 1 MiB */
+
+	/* control: */
+	char control_socket[PATH_MAX];
+	int n_allow_uids;
+	uid_t allow_uids[FD_CONF_MAX_IDS];
+	int n_allow_gids;
+	gid_t allow_gids[FD_CONF_MAX_IDS];
+
+	int workers;                         /* 1..64, default 2 */
+
+	/* edns: */
+	uint16_t edns_udp_size;              /* 512..FD_UDP_SIZE_MAX, default 1232 */
+
+	/* tcp: */
+	uint32_t tcp_idle_timeout;           /* seconds, 1..3600, default 10 */
+	uint32_t tcp_max_clients;            /* 1..100000, default 1000 */
+
+	/* chaos: answer CH TXT version.bind / id.server; off by default */
+	bool chaos;
+	char chaos_id[FD_DNAME_TEXT_MAX];    /* id.server answer, default hostname */
+
+	/* log: */
+	bool log_syslog;                     /* default false */
+	bool log_queries;                    /* default false */
+
+	/* rrl: */
+	uint32_t rrl_rate;                   /* responses/s per prefix, 0 = off */
+	uint32_t rrl_slip;                   /* every Nth limited answer sent TC=1, default 2 */
+
+	char user[64];                       /* drop privileges to this user; "" = none */
+};
+
+/* Fill cfg with every default (no zone origin, no listen address). */
+void fd_config_defaults(struct fd_config *cfg);
+
+/*
+ * Parse the file at path into cfg (which is first reset to defaults).
+ * On failure returns FD_ECONFIG (or FD_ESYS when the file cannot be read)
+ * and writes "PATH:LINE:COL: message" into err (always NUL-terminated).
+ * Required: zone.origin, zone.soa.mname, zone.soa.rname, at least one
+ * zone.nameservers entry, at least one listen address.
+ */
+enum fd_err fd_config_load(const char *path, struct fd_config *cfg,
+    char *err, size_t errlen);
+
+/* Same, from a memory buffer; name is used in messages.  For tests/fuzzing. */
+enum fd_err fd_config_parse(const char *name, const char *buf, size_t len,
+    struct fd_config *cfg, char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,21 @@
+/*
+ * daemon.h - flipdnsd's life: bind, open the store, drop privileges,
+ * serve DNS on the workers and control requests on the main loop, and
+ * shut down cleanly on SIGTERM/SIGINT.
+ */
+#ifndef FLIPDNS_DAEMON_H
+#define FLIPDNS_DAEMON_H
+
+#include "flipdns/conf/config.h"
+
+/* Run until a signal; returns the process exit status. */
+int fd_daemon_run(const struct fd_config *cfg);
+
+/*
+ * Switch to user (and its group), as root after binding: setgroups,
+ * setgid, setuid in that order, each checked, then verified irreversible.
+ * FD_ENOTFOUND for an unknown user, FD_ESYS otherwise.
+ */
+enum fd_err fd_privdrop(const char *user);
+
+#endif

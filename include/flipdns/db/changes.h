@@ -1,0 +1,85 @@
+/*
+ * changes.h - every change to the table, with the rules that guard it.
+ *
+ * Each function runs inside the caller's write transaction and either
+ * makes the whole change (records, app counters, zone serial, one history
+ * row) or returns an error having written nothing the caller would keep:
+ * the caller aborts the transaction on any error.  On error, c->msg names
+ * what is wrong in words a user can act on.
+ *
+ * Rules enforced here (README "Behaviour"):
+ *  - a group has no app, a primary alone, or both; never a backup alone;
+ *    primary and backup differ;
+ *  - switching to an empty side is refused; a change that empties the
+ *    active side returns it to primary;
+ *  - a group is deleted only when it points at no app, and its label is
+ *    tombstoned forever; labels are never reissued;
+ *  - an app is removed only when no group points at it.
+ */
+#ifndef FLIPDNS_CHANGES_H
+#define FLIPDNS_CHANGES_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <lmdb.h>
+
+#include "flipdns/db/store.h"
+
+#define FD_TTL_MAX 86400   /* a day: failover TTLs are short by design */
+
+struct fd_change {
+	struct fd_store *st;
+	MDB_txn *txn;          /* a write transaction */
+	uid_t uid;             /* who asked, for history */
+	uint64_t now;          /* unix seconds, for created/updated/history */
+	const char *origin;    /* zone origin text, trailing dot */
+	/* labels taken by in-zone names (nameservers, "_status") */
+	const char *const *reserved;
+	int n_reserved;
+	bool bulk;             /* part of an import: no per-change history
+	                          row or serial; the import writes one */
+	uint32_t serial;       /* out: the zone serial after the change */
+	bool changed;          /* out: false when the request was a no-op */
+	char msg[640];         /* out: what is wrong, on error */
+};
+
+/* Side selector for fd_change_group_switch. */
+enum fd_switch_to { FD_SWITCH_TOGGLE = -1, FD_SWITCH_PRIMARY = 0,
+    FD_SWITCH_BACKUP = 1 };
+
+/* An optional app reference in group_set: keep, set to none, or set. */
+struct fd_app_ref {
+	bool given;            /* false: leave as is */
+	const char *name;      /* NULL with given: none */
+};
+
+enum fd_err fd_change_app_add(struct fd_change *c, const char *name,
+    const struct fd_endpoints *ep);
+enum fd_err fd_change_app_set(struct fd_change *c, const char *name,
+    const struct fd_endpoints *ep);
+enum fd_err fd_change_app_remove(struct fd_change *c, const char *name);
+
+/*
+ * label NULL: a fresh random label.  primary/backup may be NULL.
+ * ttl_given false: the zone default ttl.  The new label is written to
+ * label_out (FD_LABEL_MAX + 1 bytes).
+ */
+enum fd_err fd_change_group_create(struct fd_change *c, const char *label,
+    const char *primary, const char *backup, bool ttl_given, uint32_t ttl,
+    uint32_t default_ttl, char *label_out);
+enum fd_err fd_change_group_set(struct fd_change *c, const char *label,
+    struct fd_app_ref primary, struct fd_app_ref backup, bool ttl_given,
+    uint32_t ttl);
+enum fd_err fd_change_group_switch(struct fd_change *c, const char *label,
+    enum fd_switch_to to);
+enum fd_err fd_change_group_delete(struct fd_change *c, const char *label);
+
+/* Endpoint parsing (endpoints.c), shared by the daemon and flipctl. */
+enum fd_err fd_endpoints_cname(struct fd_endpoints *ep, const char *host,
+    char *msg, size_t msglen);
+void fd_endpoints_clear_addrs(struct fd_endpoints *ep);
+enum fd_err fd_endpoints_add_addr(struct fd_endpoints *ep, const char *ip,
+    char *msg, size_t msglen);
+
+#endif

@@ -1,0 +1,52 @@
+/*
+ * zone.h - the static part of the served zone, precomputed from config.
+ *
+ * Everything the responder needs besides the LMDB table: the origin in
+ * wire form, SOA fields, the NS set and in-zone nameserver addresses,
+ * EDNS and CHAOS settings.  Built once at start-up (and on reload), then
+ * shared read-only by every worker thread.
+ */
+#ifndef FLIPDNS_ZONE_H
+#define FLIPDNS_ZONE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "flipdns/conf/config.h"
+#include "flipdns/util/names.h"
+
+struct fd_zone_ns {
+	uint8_t name[FD_DNAME_WIRE_MAX];  /* lower-case wire */
+	uint8_t name_len;
+	bool in_zone;                     /* at or below the origin: we serve its A/AAAA */
+	int naddrs;
+	struct fd_ipaddr addrs[FD_CONF_MAX_NS_ADDRS];
+};
+
+struct fd_zone {
+	uint8_t origin[FD_DNAME_WIRE_MAX];   /* lower-case wire */
+	uint8_t origin_len;
+	uint8_t origin_labels;               /* label count, root excluded */
+	uint32_t default_ttl;
+	uint32_t ns_ttl;
+
+	uint8_t soa_mname[FD_DNAME_WIRE_MAX];
+	uint8_t soa_mname_len;
+	uint8_t soa_rname[FD_DNAME_WIRE_MAX];
+	uint8_t soa_rname_len;
+	uint32_t soa_ttl, refresh, retry, expire, minimum;
+
+	int n_ns;
+	struct fd_zone_ns ns[FD_CONF_MAX_NS];
+
+	uint16_t edns_udp_size;
+	bool chaos;
+	char chaos_version[64];
+	char chaos_id[FD_DNAME_TEXT_MAX];
+	bool log_queries;
+};
+
+/* Build z from a validated config.  FD_ECONFIG if a name does not convert. */
+enum fd_err fd_zone_build(const struct fd_config *cfg, struct fd_zone *z);
+
+#endif

@@ -1,0 +1,448 @@
+/*
+ * config.c - flipdnsd's YAML configuration: the schema, the walk, the API.
+ *
+ * libyaml's document API loads the whole file as a node graph in which
+ * every node keeps its mark, so any error can point at LINE:COL.  The
+ * schema is the table keys[]: one row per key, with its type, range and
+ * default.  walk_map() dispatches on the rows and the setters in
+ * config_values.c convert values; there is no per-key code.  Nothing here
+ * exits or keeps state between calls, so a reload can parse into a fresh
+ * struct and drop it on error.
+ */
+#include <sys/un.h>
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "flipdns/conf/config.h"
+#include "config_parse.h"
+
+/* Longest dotted key we build, e.g. "zone.nameservers[7].addresses". */
+#define KEY_MAX		96
+
+/*
+ * Largest timer or SOA interval: RFC 2181 section 8 makes TTLs 31-bit and
+ * the SOA timers follow the same serial-arithmetic-free reading.
+ */
+#define U31_MAX		UINT64_C(2147483647)
+
+/* A week: resolvers cap TTLs about there (RFC 8767), more is pointless. */
+#define TTL_WEEK	604800
+
+/* sun_path holds the control socket's path with its NUL. */
+#define SUN_PATH_MAX	(sizeof(((struct sockaddr_un *)0)->sun_path) - 1)
+
+#define FLD(s, f)	offsetof(s, f), sizeof(((s *)0)->f)
+#define CFG(f)		FLD(struct fd_config, f)
+#define NSF(f)		FLD(struct fd_conf_ns, f)
+#define CNT(f)		offsetof(struct fd_config, f)
+
+/* The top level.  Defaults for paths match the shipped conf/flipdns.yaml. */
+static const struct key keys[] = {
+	/* path, type, flags, min, max, default, string default, field */
+	{"zone.origin", T_DNAME, K_REQUIRED, 0, 0, 0, NULL, CFG(origin), 0},
+	{"zone.ttl", T_U32, 0, 1, 86400, 30, NULL, CFG(ttl), 0},
+	{"zone.ns_ttl", T_U32, 0, 1, TTL_WEEK, 3600, NULL, CFG(ns_ttl), 0},
+	{"zone.soa.mname", T_DNAME, K_REQUIRED, 0, 0, 0, NULL, CFG(soa.mname), 0},
+	{"zone.soa.rname", T_DNAME, K_REQUIRED, 0, 0, 0, NULL, CFG(soa.rname), 0},
+	{"zone.soa.ttl", T_U32, 0, 1, TTL_WEEK, 3600, NULL, CFG(soa.ttl), 0},
+	{"zone.soa.refresh", T_U32, 0, 1, U31_MAX, 3600, NULL,
+	    CFG(soa.refresh), 0},
+	{"zone.soa.retry", T_U32, 0, 1, U31_MAX, 600, NULL, CFG(soa.retry), 0},
+	{"zone.soa.expire", T_U32, 0, 1, U31_MAX, 604800, NULL,
+	    CFG(soa.expire), 0},
+	/* negative caching TTL (RFC 2308): short, so new names show up fast */
+	{"zone.soa.minimum", T_U32, 0, 0, 86400, 30, NULL, CFG(soa.minimum), 0},
+	{"zone.nameservers", T_NSLIST, K_REQUIRED, 1, 0, 0, NULL, CFG(ns),
+	    CNT(n_ns)},
+	{"listen", T_LISTEN, K_REQUIRED, 1, 0, 0, NULL, CFG(listen),
+	    CNT(n_listen)},
+	{"storage.path", T_STR, 0, 1, PATH_MAX - 1, 0, "var/db",
+	    CFG(storage_path), 0},
+	/* the map must fit the 47-bit user address space of x86-64 */
+	{"storage.map_size", T_SIZE, 0, MiB, 64 * TiB, 4 * GiB, NULL,
+	    CFG(map_size), 0},
+	{"control.socket", T_STR, 0, 1, SUN_PATH_MAX, 0, "var/flipdns.sock",
+	    CFG(control_socket), 0},
+	{"control.allow_uids", T_UIDS, 0, 0, 0, 0, NULL, CFG(allow_uids),
+	    CNT(n_allow_uids)},
+	{"control.allow_gids", T_GIDS, 0, 0, 0, 0, NULL, CFG(allow_gids),
+	    CNT(n_allow_gids)},
+	{"workers", T_U32, 0, 1, 64, 2, NULL, CFG(workers), 0},
+	/* 1232: the DNS flag day 2020 size that avoids IP fragmentation */
+	{"edns.udp_size", T_U32, 0, 512, FD_UDP_SIZE_MAX, 1232, NULL,
+	    CFG(edns_udp_size), 0},
+	{"tcp.idle_timeout", T_U32, 0, 1, 3600, 10, NULL,
+	    CFG(tcp_idle_timeout), 0},
+	{"tcp.max_clients", T_U32, 0, 1, 100000, 1000, NULL,
+	    CFG(tcp_max_clients), 0},
+	{"chaos.enabled", T_BOOL, 0, 0, 1, 0, NULL, CFG(chaos), 0},
+	/* a TXT character-string holds 255 octets */
+	{"chaos.id", T_STR, 0, 1, 255, 0, NULL, CFG(chaos_id), 0},
+	{"log.syslog", T_BOOL, 0, 0, 1, 0, NULL, CFG(log_syslog), 0},
+	{"log.queries", T_BOOL, 0, 0, 1, 0, NULL, CFG(log_queries), 0},
+	/* BIND's bounds for responses-per-second and slip */
+	{"rrl.rate", T_U32, 0, 0, 1000, 0, NULL, CFG(rrl_rate), 0},
+	{"rrl.slip", T_U32, 0, 0, 10, 2, NULL, CFG(rrl_slip), 0},
+	{"user", T_USER, 0, 0, 63, 0, "", CFG(user), 0},
+};
+
+/* One zone.nameservers entry; its fields start zeroed. */
+static const struct key ns_keys[] = {
+	{"name", T_DNAME, K_REQUIRED, 0, 0, 0, NULL, NSF(name), 0},
+	{"addresses", T_IPS, 0, 0, 0, 0, NULL, NSF(addrs),
+	    offsetof(struct fd_conf_ns, naddrs)},
+};
+
+static const yaml_mark_t mark_start;	/* 0:0, shown as 1:1 */
+
+static void
+join(char *out, const char *prefix, const char *key)
+{
+	if (*prefix == '\0')
+		snprintf(out, KEY_MAX, "%s", key);
+	else
+		snprintf(out, KEY_MAX, "%s.%s", prefix, key);
+}
+
+static const struct key *
+find_key(const struct key *tab, size_t ntab, const char *path)
+{
+	size_t i;
+
+	for (i = 0; i < ntab; i++)
+		if (strcmp(tab[i].path, path) == 0)
+			return &tab[i];
+	return NULL;
+}
+
+/* Is path a mapping in the schema, i.e. a proper prefix of some row? */
+static bool
+is_section(const struct key *tab, size_t ntab, const char *path)
+{
+	size_t i, len = strlen(path);
+
+	for (i = 0; i < ntab; i++)
+		if (strncmp(tab[i].path, path, len) == 0 &&
+		    tab[i].path[len] == '.')
+			return true;
+	return false;
+}
+
+static yaml_node_t *
+map_get(struct ctx *c, yaml_node_t *map, const char *key, size_t keylen)
+{
+	yaml_node_pair_t *p;
+	yaml_node_t *k;
+
+	for (p = map->data.mapping.pairs.start;
+	    p < map->data.mapping.pairs.top; p++) {
+		k = cfg_node(c, p->key);
+		if (k->type == YAML_SCALAR_NODE &&
+		    k->data.scalar.length == keylen &&
+		    memcmp(k->data.scalar.value, key, keylen) == 0)
+			return cfg_node(c, p->value);
+	}
+	return NULL;
+}
+
+/*
+ * Report the first required row under section rel that map (NULL for an
+ * empty document) lacks.  A row deeper down whose section is present is
+ * left to the walk of that section, so the error points at the innermost
+ * mapping that exists.
+ */
+static enum fd_err
+check_required(struct ctx *c, const struct key *tab, size_t ntab,
+    yaml_node_t *map, const yaml_mark_t *m, const char *rel, const char *disp)
+{
+	const char *child, *dot;
+	char full[KEY_MAX];
+	size_t i, rlen = strlen(rel), clen;
+	enum fd_err rc = FD_OK;
+
+	for (i = 0; i < ntab; i++) {
+		if (!(tab[i].flags & K_REQUIRED))
+			continue;
+		if (rlen > 0 && (strncmp(tab[i].path, rel, rlen) != 0 ||
+		    tab[i].path[rlen] != '.'))
+			continue;
+		child = tab[i].path + (rlen > 0 ? rlen + 1 : 0);
+		dot = strchr(child, '.');
+		clen = dot != NULL ? (size_t)(dot - child) : strlen(child);
+		if (map != NULL && map_get(c, map, child, clen) != NULL)
+			continue;
+		join(full, disp, child);
+		rc = cfg_err(c, m, "missing required key '%s'", full);
+		goto out;
+	}
+out:
+	return rc;
+}
+
+/*
+ * Walk one mapping.  rel is its path in table tab ("" at the table's
+ * root), disp the same path as messages show it.
+ */
+static enum fd_err
+walk_map(struct ctx *c, const struct key *tab, size_t ntab, yaml_node_t *map,
+    void *base, const char *rel, const char *disp)
+{
+	yaml_node_pair_t *p, *q;
+	yaml_node_t *kn, *vn;
+	const struct key *k;
+	const char *key;
+	char krel[KEY_MAX], kdisp[KEY_MAX];
+	enum fd_err rc = FD_OK;
+
+	for (p = map->data.mapping.pairs.start;
+	    p < map->data.mapping.pairs.top; p++) {
+		kn = cfg_node(c, p->key);
+		vn = cfg_node(c, p->value);
+		if (kn->type != YAML_SCALAR_NODE) {
+			rc = cfg_err(c, &kn->start_mark, "%s%sa key must be a "
+			    "scalar, not a %s", disp, *disp ? ": " : "",
+			    cfg_node_kind(kn->type));
+			goto out;
+		}
+		if ((rc = cfg_scalar(c, *disp ? disp : "key", kn, &key)) !=
+		    FD_OK)
+			goto out;
+		join(krel, rel, key);
+		join(kdisp, disp, key);
+		/* only known keys get this far, so this stays short */
+		for (q = map->data.mapping.pairs.start; q < p; q++) {
+			if (strcmp((char *)cfg_node(c, q->key)->data.scalar.value,
+			    key) == 0) {
+				rc = cfg_err(c, &kn->start_mark,
+				    "duplicate key '%s'", kdisp);
+				goto out;
+			}
+		}
+		if ((k = find_key(tab, ntab, krel)) != NULL) {
+			rc = cfg_set_value(c, k, kdisp, vn, base);
+		} else if (is_section(tab, ntab, krel)) {
+			if (vn->type != YAML_MAPPING_NODE)
+				rc = cfg_err(c, &vn->start_mark,
+				    "%s: expected a mapping, got a %s", kdisp,
+				    cfg_node_kind(vn->type));
+			else
+				rc = walk_map(c, tab, ntab, vn, base, krel,
+				    kdisp);
+		} else
+			rc = cfg_err(c, &kn->start_mark, "unknown key '%s'", kdisp);
+		if (rc != FD_OK)
+			goto out;
+	}
+	rc = check_required(c, tab, ntab, map, &map->start_mark, rel, disp);
+out:
+	return rc;
+}
+
+enum fd_err
+cfg_set_ns(struct ctx *c, const struct key *k, const char *path, yaml_node_t *n,
+    void *dst, int idx)
+{
+	struct fd_conf_ns *ns = dst;
+	char sub[KEY_MAX];
+	yaml_node_t *name;
+	int i;
+	enum fd_err rc;
+
+	snprintf(sub, sizeof(sub), "%s[%d]", path, idx);
+	c->ns_mark[idx] = n->start_mark;
+	if ((rc = walk_map(c, ns_keys, NELEM(ns_keys), n, ns, "", sub)) !=
+	    FD_OK)
+		goto out;
+	for (i = 0; i < idx; i++) {
+		if (strcmp(c->cfg->ns[i].name, ns->name) == 0) {
+			name = map_get(c, n, "name", 4);
+			rc = cfg_err(c, &name->start_mark,
+			    "%s.name: '%s' is listed twice", sub, ns->name);
+			goto out;
+		}
+	}
+out:
+	return rc;
+}
+
+/* name equals origin or ends in ".origin"; both are lower case, dotted. */
+static bool
+in_zone(const char *name, const char *origin)
+{
+	size_t nl = strlen(name), ol = strlen(origin);
+
+	if (strcmp(origin, ".") == 0)
+		return true;
+	if (nl < ol || strcmp(name + nl - ol, origin) != 0)
+		return false;
+	return nl == ol || name[nl - ol - 1] == '.';
+}
+
+/* Rules across keys, once everything is read. */
+static enum fd_err
+check_config(struct ctx *c)
+{
+	struct fd_config *cfg = c->cfg;
+	int i;
+	enum fd_err rc = FD_OK;
+
+	for (i = 0; i < cfg->n_ns; i++) {
+		/* a resolver cannot reach an in-zone server without glue */
+		if (cfg->ns[i].naddrs == 0 &&
+		    in_zone(cfg->ns[i].name, cfg->origin)) {
+			rc = cfg_err(c, &c->ns_mark[i], "zone.nameservers[%d]: "
+			    "'%s' is inside zone '%s' and needs addresses "
+			    "(glue)", i, cfg->ns[i].name, cfg->origin);
+			goto out;
+		}
+	}
+out:
+	return rc;
+}
+
+static enum fd_err
+yaml_failed(struct ctx *c, yaml_parser_t *p)
+{
+	yaml_mark_t m = p->problem_mark;
+	enum fd_err rc;
+
+	if (p->error == YAML_MEMORY_ERROR) {
+		snprintf(c->err, c->errlen, "%s: out of memory", c->name);
+		rc = FD_ENOMEM;
+		goto out;
+	}
+	if (p->error == YAML_READER_ERROR) {
+		/* bad encoding: libyaml only knows the byte offset */
+		rc = cfg_err(c, &mark_start, "byte %zu: %s", p->problem_offset,
+		    p->problem != NULL ? p->problem : "read error");
+		goto out;
+	}
+	rc = cfg_err(c, &m, "YAML syntax error: %s%s%s",
+	    p->context != NULL ? p->context : "",
+	    p->context != NULL ? ", " : "",
+	    p->problem != NULL ? p->problem : "unknown problem");
+out:
+	return rc;
+}
+
+static enum fd_err
+parse(yaml_parser_t *p, const char *name, struct fd_config *cfg, char *err,
+    size_t errlen)
+{
+	struct ctx c;
+	yaml_document_t doc, extra;
+	yaml_node_t *root, *root2;
+	bool loaded = false;
+	enum fd_err rc;
+
+	memset(&c, 0, sizeof(c));
+	c.name = name;
+	c.err = err;
+	c.errlen = errlen;
+	c.doc = &doc;
+	c.cfg = cfg;
+	if (errlen > 0)
+		err[0] = '\0';
+	fd_config_defaults(cfg);
+
+	if (!yaml_parser_load(p, &doc)) {
+		rc = yaml_failed(&c, p);
+		goto out;
+	}
+	loaded = true;
+	if ((root = yaml_document_get_root_node(&doc)) == NULL) {
+		rc = check_required(&c, keys, NELEM(keys), NULL, &mark_start,
+		    "", "");
+		goto out;
+	}
+	if (root->type != YAML_MAPPING_NODE) {
+		rc = cfg_err(&c, &root->start_mark, "the top level must be a "
+		    "mapping, not a %s", cfg_node_kind(root->type));
+		goto out;
+	}
+	if ((rc = walk_map(&c, keys, NELEM(keys), root, cfg, "", "")) != FD_OK)
+		goto out;
+	if ((rc = check_config(&c)) != FD_OK)
+		goto out;
+
+	/* a second "---" document would be ignored silently otherwise */
+	if (!yaml_parser_load(p, &extra)) {
+		rc = yaml_failed(&c, p);
+		goto out;
+	}
+	if ((root2 = yaml_document_get_root_node(&extra)) != NULL)
+		rc = cfg_err(&c, &root2->start_mark,
+		    "only one YAML document is allowed");
+	yaml_document_delete(&extra);
+out:
+	if (loaded)
+		yaml_document_delete(&doc);
+	return rc;
+}
+
+void
+fd_config_defaults(struct fd_config *cfg)
+{
+	const struct key *k;
+
+	memset(cfg, 0, sizeof(*cfg));
+	for (k = keys; k < keys + NELEM(keys); k++)
+		cfg_set_default(k, cfg);
+	/* id.server names the answering host, so no static default */
+	if (gethostname(cfg->chaos_id, sizeof(cfg->chaos_id)) != 0)
+		cfg->chaos_id[0] = '\0';
+	cfg->chaos_id[sizeof(cfg->chaos_id) - 1] = '\0';
+}
+
+enum fd_err
+fd_config_parse(const char *name, const char *buf, size_t len,
+    struct fd_config *cfg, char *err, size_t errlen)
+{
+	yaml_parser_t p;
+	enum fd_err rc;
+
+	if (!yaml_parser_initialize(&p)) {
+		snprintf(err, errlen, "%s: out of memory", name);
+		rc = FD_ENOMEM;
+		goto out;
+	}
+	yaml_parser_set_input_string(&p, (const unsigned char *)buf, len);
+	rc = parse(&p, name, cfg, err, errlen);
+	yaml_parser_delete(&p);
+out:
+	return rc;
+}
+
+enum fd_err
+fd_config_load(const char *path, struct fd_config *cfg, char *err,
+    size_t errlen)
+{
+	yaml_parser_t p;
+	FILE *f = NULL;
+	bool init = false;
+	enum fd_err rc;
+
+	fd_config_defaults(cfg);
+	if ((f = fopen(path, "rb")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		rc = FD_ESYS;
+		goto out;
+	}
+	if (!yaml_parser_initialize(&p)) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		rc = FD_ENOMEM;
+		goto out;
+	}
+	init = true;
+	yaml_parser_set_input_file(&p, f);
+	rc = parse(&p, path, cfg, err, errlen);
+out:
+	if (init)
+		yaml_parser_delete(&p);
+	if (f != NULL)
+		fclose(f);
+	return rc;
+}

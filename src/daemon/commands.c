@@ -1,0 +1,709 @@
+/*
+ * commands.c - the control commands as a table; see commands.h.
+ *
+ * Each handler checks its arguments, calls the change or lookup it names,
+ * and renders the result.  Argument names a command accepts are listed in
+ * its row, so an unknown or misspelt argument is an error, not ignored.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "flipdns/db/changes.h"
+#include "flipdns/daemon/commands.h"
+#include "flipdns/db/history.h"
+#include "flipdns/db/import.h"
+#include "flipdns/db/render.h"
+#include "flipdns/db/txn.h"
+#include "flipdns/dns/zonefile.h"
+
+struct cmd_ctx {
+	const struct fd_cmd_env *env;
+	MDB_txn *txn;
+	struct fd_change chg;      /* for write commands */
+	json_t *args;
+	const struct fd_payload *in;   /* request payload, or NULL */
+	struct fd_payload *out;        /* response payload */
+	char msg[640];
+};
+
+typedef enum fd_err (*cmd_fn)(struct cmd_ctx *x, json_t **result);
+
+struct cmd_row {
+	const char *name;
+	cmd_fn fn;
+	bool writes;
+	const char *const *args;   /* NULL-terminated names accepted */
+};
+
+#define ERR(x, e, ...) do {                                          \
+	snprintf((x)->msg, sizeof((x)->msg), __VA_ARGS__);           \
+	return (e);                                                  \
+} while (0)
+
+/* A string argument; FD_EINVAL with a message for a wrong type. */
+static enum fd_err
+arg_str(struct cmd_ctx *x, const char *key, bool required, const char **out)
+{
+	json_t *v = json_object_get(x->args, key);
+
+	*out = NULL;
+	if (v == NULL) {
+		if (required)
+			ERR(x, FD_EINVAL, "missing argument '%s'", key);
+		return FD_OK;
+	}
+	if (!json_is_string(v))
+		ERR(x, FD_EINVAL, "argument '%s' must be a string", key);
+	*out = json_string_value(v);
+	return FD_OK;
+}
+
+static enum fd_err
+arg_u32(struct cmd_ctx *x, const char *key, uint32_t max, bool *given,
+    uint32_t *out)
+{
+	json_t *v = json_object_get(x->args, key);
+	json_int_t n;
+
+	*given = false;
+	if (v == NULL)
+		return FD_OK;
+	if (!json_is_integer(v))
+		ERR(x, FD_EINVAL, "argument '%s' must be an integer", key);
+	n = json_integer_value(v);
+	if (n < 0 || n > (json_int_t)max)
+		ERR(x, FD_EINVAL, "%s %lld is out of range 0..%u", key,
+		    (long long)n, max);
+	*given = true;
+	*out = (uint32_t)n;
+	return FD_OK;
+}
+
+/* "primary": "web1" | null | absent, for group.set */
+static enum fd_err
+arg_app_ref(struct cmd_ctx *x, const char *key, struct fd_app_ref *ref)
+{
+	json_t *v = json_object_get(x->args, key);
+
+	ref->given = v != NULL;
+	ref->name = NULL;
+	if (v == NULL || json_is_null(v))
+		return FD_OK;
+	if (!json_is_string(v))
+		ERR(x, FD_EINVAL, "argument '%s' must be an app name or null", key);
+	ref->name = json_string_value(v);
+	return FD_OK;
+}
+
+/* ADDRESS (FQDN or bare label) -> label */
+static enum fd_err
+arg_address(struct cmd_ctx *x, char *label)
+{
+	const char *address;
+	enum fd_err err;
+
+	if ((err = arg_str(x, "address", true, &address)) != FD_OK)
+		return err;
+	if (fd_address_to_label(address, x->env->cfg->origin, label) != FD_OK)
+		ERR(x, FD_EINVAL, "'%s' is not a group address in %s", address,
+		    x->env->cfg->origin);
+	return FD_OK;
+}
+
+/* {cname} or {addrs: [...]} -> endpoints */
+static enum fd_err
+arg_endpoints(struct cmd_ctx *x, struct fd_endpoints *ep)
+{
+	json_t *addrs = json_object_get(x->args, "addrs");
+	const char *cname;
+	enum fd_err err;
+	size_t i;
+	json_t *a;
+
+	if ((err = arg_str(x, "cname", false, &cname)) != FD_OK)
+		return err;
+	if ((cname != NULL) == (addrs != NULL))
+		ERR(x, FD_EINVAL, "give either a cname or addrs (not both, not "
+		    "neither)");
+	if (cname != NULL)
+		return fd_endpoints_cname(ep, cname, x->msg, sizeof(x->msg));
+	if (!json_is_array(addrs) || json_array_size(addrs) == 0)
+		ERR(x, FD_EINVAL, "argument 'addrs' must be a non-empty array of "
+		    "addresses");
+	fd_endpoints_clear_addrs(ep);
+	json_array_foreach(addrs, i, a) {
+		if (!json_is_string(a))
+			ERR(x, FD_EINVAL, "addrs[%zu] must be a string", i);
+		err = fd_endpoints_add_addr(ep, json_string_value(a), x->msg,
+		    sizeof(x->msg));
+		if (err != FD_OK)
+			return err;
+	}
+	return FD_OK;
+}
+
+/* The app by name, with the message a user sees when it is missing. */
+static enum fd_err
+find_app(struct cmd_ctx *x, const char *name, struct fd_app_view *v)
+{
+	enum fd_err err;
+
+	err = fd_store_get_app(x->env->st, x->txn, name, strlen(name), v);
+	if (err == FD_ENOTFOUND)
+		ERR(x, err, "app %s not found", name);
+	if (err != FD_OK)
+		ERR(x, err, "%s", fd_strerror(err));
+	return FD_OK;
+}
+
+static enum fd_err
+render_app(struct cmd_ctx *x, const char *name, json_t **result)
+{
+	struct fd_app_view v;
+	enum fd_err err;
+
+	if ((err = find_app(x, name, &v)) != FD_OK)
+		return err;
+	*result = fd_json_app(&v, x->env->cfg->origin);
+	return FD_OK;
+}
+
+static enum fd_err
+render_group(struct cmd_ctx *x, const char *label, json_t **result)
+{
+	struct fd_group_view v;
+	enum fd_err err;
+
+	err = fd_store_get_group(x->env->st, x->txn, label, strlen(label), &v);
+	if (err == FD_ENOTFOUND)
+		ERR(x, err, "group %s.%s not found", label, x->env->cfg->origin);
+	if (err != FD_OK)
+		ERR(x, err, "%s", fd_strerror(err));
+	*result = fd_json_group(&v, x->env->cfg->origin);
+	return FD_OK;
+}
+
+static enum fd_err
+cmd_app_write(struct cmd_ctx *x, json_t **result, bool create)
+{
+	struct fd_endpoints ep;
+	const char *name;
+	enum fd_err err;
+
+	if ((err = arg_str(x, "name", true, &name)) != FD_OK ||
+	    (err = arg_endpoints(x, &ep)) != FD_OK)
+		return err;
+	err = create ? fd_change_app_add(&x->chg, name, &ep) :
+	    fd_change_app_set(&x->chg, name, &ep);
+	if (err != FD_OK)
+		return err;
+	return render_app(x, name, result);
+}
+
+static enum fd_err
+cmd_app_add(struct cmd_ctx *x, json_t **result)
+{
+	return cmd_app_write(x, result, true);
+}
+
+static enum fd_err
+cmd_app_set(struct cmd_ctx *x, json_t **result)
+{
+	return cmd_app_write(x, result, false);
+}
+
+static enum fd_err
+cmd_app_show(struct cmd_ctx *x, json_t **result)
+{
+	const char *name;
+	enum fd_err err;
+
+	if ((err = arg_str(x, "name", true, &name)) != FD_OK)
+		return err;
+	return render_app(x, name, result);
+}
+
+static enum fd_err
+cmd_app_status(struct cmd_ctx *x, json_t **result)
+{
+	struct fd_app_view v;
+	const char *name;
+	enum fd_err err;
+
+	if ((err = arg_str(x, "name", true, &name)) != FD_OK ||
+	    (err = find_app(x, name, &v)) != FD_OK)
+		return err;
+	*result = json_pack("{s:s, s:s}", "name", name,
+	    "status", fd_app_status_name(fd_app_status_of(&v)));
+	return FD_OK;
+}
+
+static enum fd_err
+cmd_app_remove(struct cmd_ctx *x, json_t **result)
+{
+	const char *name;
+	enum fd_err err;
+
+	if ((err = arg_str(x, "name", true, &name)) != FD_OK ||
+	    (err = fd_change_app_remove(&x->chg, name)) != FD_OK)
+		return err;
+	*result = json_pack("{s:s}", "name", name);
+	return FD_OK;
+}
+
+/*
+ * A page of a whole database in key order, from just after args.after,
+ * at most args.limit records.  Paging keeps one request from rendering a
+ * million records into one response (and the control loop busy for that
+ * long); "next" is the key to pass as after, null on the last page.
+ */
+#define LIST_PAGE_DEFAULT 1000
+#define LIST_PAGE_MAX 10000
+
+static enum fd_err
+list_db(struct cmd_ctx *x, enum fd_store_db db, const char *key,
+    json_t **result)
+{
+	const char *origin = x->env->cfg->origin;
+	const char *after;
+	char last[FD_LABEL_MAX];
+	size_t last_len = 0;
+	json_t *arr, *next = json_null();
+	struct fd_cursor cur;
+	struct fd_kv kv;
+	uint32_t limit = LIST_PAGE_DEFAULT;
+	bool given;
+	enum fd_err err;
+
+	if ((err = arg_str(x, "after", false, &after)) != FD_OK ||
+	    (err = arg_u32(x, "limit", LIST_PAGE_MAX, &given, &limit)) != FD_OK)
+		return err;
+	if (limit == 0)
+		ERR(x, FD_EINVAL, "limit must be at least 1");
+	if ((err = fd_cursor_open(x->env->st, x->txn, db, &cur)) != FD_OK)
+		ERR(x, err, "%s", fd_strerror(err));
+	arr = json_array();
+	for (err = fd_cursor_seek(&cur, after, after ? strlen(after) : 0, true,
+	    &kv); err == FD_OK; err = fd_cursor_next(&cur, &kv)) {
+		if (json_array_size(arr) == limit) {
+			/* more remain: the page ends at the last key sent */
+			next = json_stringn(last, last_len);
+			break;
+		}
+		/* keys are app names or labels: at most 63 bytes */
+		last_len = kv.key_len < sizeof(last) ? kv.key_len : sizeof(last);
+		memcpy(last, kv.key, last_len);
+		if (db == FD_DB_APPS) {
+			struct fd_app_view a;
+
+			if (fd_app_decode(kv.val, kv.val_len, &a) != FD_OK)
+				continue;
+			a.name = kv.key;
+			a.name_len = kv.key_len;
+			json_array_append_new(arr, fd_json_app(&a, origin));
+		} else {
+			struct fd_group_view g;
+
+			if (fd_group_decode(kv.val, kv.val_len, &g) != FD_OK)
+				continue;
+			g.label = kv.key;
+			g.label_len = kv.key_len;
+			json_array_append_new(arr, fd_json_group(&g, origin));
+		}
+	}
+	fd_cursor_close(&cur);
+	*result = json_pack("{s:o, s:o}", key, arr, "next", next);
+	return FD_OK;
+}
+
+static enum fd_err
+cmd_app_list(struct cmd_ctx *x, json_t **result)
+{
+	return list_db(x, FD_DB_APPS, "apps", result);
+}
+
+static enum fd_err
+cmd_group_list(struct cmd_ctx *x, json_t **result)
+{
+	return list_db(x, FD_DB_GROUPS, "groups", result);
+}
+
+static enum fd_err
+cmd_group_create(struct cmd_ctx *x, json_t **result)
+{
+	const char *label, *primary, *backup;
+	char out[FD_LABEL_MAX + 1];
+	bool ttl_given;
+	uint32_t ttl = 0;
+	enum fd_err err;
+
+	if ((err = arg_str(x, "label", false, &label)) != FD_OK ||
+	    (err = arg_str(x, "primary", false, &primary)) != FD_OK ||
+	    (err = arg_str(x, "backup", false, &backup)) != FD_OK ||
+	    (err = arg_u32(x, "ttl", FD_TTL_MAX, &ttl_given, &ttl)) != FD_OK)
+		return err;
+	err = fd_change_group_create(&x->chg, label, primary, backup, ttl_given,
+	    ttl, x->env->cfg->ttl, out);
+	if (err != FD_OK)
+		return err;
+	return render_group(x, out, result);
+}
+
+static enum fd_err
+cmd_group_show(struct cmd_ctx *x, json_t **result)
+{
+	char label[FD_LABEL_MAX + 1];
+	enum fd_err err;
+
+	if ((err = arg_address(x, label)) != FD_OK)
+		return err;
+	return render_group(x, label, result);
+}
+
+static enum fd_err
+cmd_group_set(struct cmd_ctx *x, json_t **result)
+{
+	char label[FD_LABEL_MAX + 1];
+	struct fd_app_ref primary, backup;
+	bool ttl_given;
+	uint32_t ttl = 0;
+	enum fd_err err;
+
+	if ((err = arg_address(x, label)) != FD_OK ||
+	    (err = arg_app_ref(x, "primary", &primary)) != FD_OK ||
+	    (err = arg_app_ref(x, "backup", &backup)) != FD_OK ||
+	    (err = arg_u32(x, "ttl", FD_TTL_MAX, &ttl_given, &ttl)) != FD_OK ||
+	    (err = fd_change_group_set(&x->chg, label, primary, backup,
+	    ttl_given, ttl)) != FD_OK)
+		return err;
+	return render_group(x, label, result);
+}
+
+static enum fd_err
+cmd_group_switch(struct cmd_ctx *x, json_t **result)
+{
+	char label[FD_LABEL_MAX + 1];
+	enum fd_switch_to to = FD_SWITCH_TOGGLE;
+	const char *side;
+	enum fd_err err;
+
+	if ((err = arg_address(x, label)) != FD_OK ||
+	    (err = arg_str(x, "to", false, &side)) != FD_OK)
+		return err;
+	if (side != NULL) {
+		if (strcmp(side, "primary") == 0)
+			to = FD_SWITCH_PRIMARY;
+		else if (strcmp(side, "backup") == 0)
+			to = FD_SWITCH_BACKUP;
+		else
+			ERR(x, FD_EINVAL, "'to' must be primary or backup, not '%s'",
+			    side);
+	}
+	if ((err = fd_change_group_switch(&x->chg, label, to)) != FD_OK)
+		return err;
+	return render_group(x, label, result);
+}
+
+static enum fd_err
+cmd_group_delete(struct cmd_ctx *x, json_t **result)
+{
+	char label[FD_LABEL_MAX + 1];
+	char fqdn[FD_DNAME_TEXT_MAX + FD_LABEL_MAX + 2];
+	enum fd_err err;
+
+	if ((err = arg_address(x, label)) != FD_OK ||
+	    (err = fd_change_group_delete(&x->chg, label)) != FD_OK)
+		return err;
+	snprintf(fqdn, sizeof(fqdn), "%s.%s", label, x->env->cfg->origin);
+	*result = json_pack("{s:s}", "address", fqdn);
+	return FD_OK;
+}
+
+static enum fd_err
+cmd_history(struct cmd_ctx *x, json_t **result)
+{
+	char label[FD_LABEL_MAX + 1];
+	const char *subject = NULL;
+	uint32_t limit = 50;
+	bool given;
+	json_t *rows;
+	enum fd_err err;
+
+	if (json_object_get(x->args, "address") != NULL) {
+		if ((err = arg_address(x, label)) != FD_OK)
+			return err;
+		subject = label;
+	}
+	if ((err = arg_u32(x, "limit", 1000000, &given, &limit)) != FD_OK)
+		return err;
+	if ((rows = fd_history_list(x->env->st, x->txn, subject, limit)) == NULL)
+		ERR(x, FD_ESTORE, "cannot read history");
+	*result = json_pack("{s:o}", "entries", rows);
+	return FD_OK;
+}
+
+static size_t
+db_count(struct cmd_ctx *x, enum fd_store_db db)
+{
+	return fd_store_count(x->env->st, x->txn, db);
+}
+
+static enum fd_err
+cmd_status(struct cmd_ctx *x, json_t **result)
+{
+	*result = json_pack("{s:s, s:I, s:s, s:I, s:I, s:I, s:I}",
+	    "version", FLIPDNS_VERSION,
+	    "uptime", (json_int_t)(time(NULL) - x->env->started),
+	    "zone", x->env->cfg->origin,
+	    "serial", (json_int_t)fd_store_serial(x->env->st, x->txn),
+	    "apps", (json_int_t)db_count(x, FD_DB_APPS),
+	    "groups", (json_int_t)db_count(x, FD_DB_GROUPS),
+	    "tombstones", (json_int_t)db_count(x, FD_DB_TOMBSTONES));
+	return FD_OK;
+}
+
+static enum fd_err
+cmd_import(struct cmd_ctx *x, json_t **result)
+{
+	const char *name;
+	size_t napps = 0, ngroups = 0;
+	enum fd_err err;
+
+	if ((err = arg_str(x, "name", false, &name)) != FD_OK)
+		return err;
+	if (x->in == NULL)
+		ERR(x, FD_EPROTO, "import needs the YAML document as payload");
+	err = fd_import_yaml(&x->chg, name ? name : "import", x->in->data,
+	    x->in->len, x->env->cfg->ttl, &napps, &ngroups);
+	if (err != FD_OK)
+		return err;
+	*result = json_pack("{s:I, s:I, s:I}", "apps", (json_int_t)napps,
+	    "groups", (json_int_t)ngroups,
+	    "serial", (json_int_t)fd_store_serial(x->env->st, x->txn));
+	return FD_OK;
+}
+
+struct grow {
+	char *data;
+	size_t len, cap;
+};
+
+static int
+grow_emit(void *arg, const char *data, size_t len)
+{
+	struct grow *g = arg;
+
+	if (g->len + len > g->cap) {
+		size_t cap = g->cap ? g->cap * 2 : 1 << 16;
+		char *n;
+
+		while (cap < g->len + len)
+			cap *= 2;
+		if ((n = realloc(g->data, cap)) == NULL)
+			return -1;
+		g->data = n;
+		g->cap = cap;
+	}
+	memcpy(g->data + g->len, data, len);
+	g->len += len;
+	return 0;
+}
+
+static enum fd_err
+cmd_export(struct cmd_ctx *x, json_t **result)
+{
+	struct grow g = {NULL, 0, 0};
+	enum fd_err err;
+
+	err = fd_zonefile_write(x->env->zone, x->env->st, x->txn, grow_emit, &g);
+	if (err != FD_OK) {
+		free(g.data);
+		ERR(x, err, "export failed: %s", fd_strerror(err));
+	}
+	x->out->data = g.data;
+	x->out->len = g.len;
+	*result = json_pack("{s:I}", "serial",
+	    (json_int_t)fd_store_serial(x->env->st, x->txn));
+	return FD_OK;
+}
+
+static const char *const args_none[] = {NULL};
+static const char *const args_app_write[] = {"name", "cname", "addrs", NULL};
+static const char *const args_name[] = {"name", NULL};
+static const char *const args_group_create[] = {"primary", "backup", "ttl",
+    "label", NULL};
+static const char *const args_address[] = {"address", NULL};
+static const char *const args_group_set[] = {"address", "primary", "backup",
+    "ttl", NULL};
+static const char *const args_group_switch[] = {"address", "to", NULL};
+static const char *const args_history[] = {"address", "limit", NULL};
+static const char *const args_import[] = {"name", NULL};
+static const char *const args_list[] = {"after", "limit", NULL};
+
+static const struct cmd_row cmd_table[] = {
+	{"app.add", cmd_app_add, true, args_app_write},
+	{"app.set", cmd_app_set, true, args_app_write},
+	{"app.list", cmd_app_list, false, args_list},
+	{"app.show", cmd_app_show, false, args_name},
+	{"app.remove", cmd_app_remove, true, args_name},
+	{"app.status", cmd_app_status, false, args_name},
+	{"group.create", cmd_group_create, true, args_group_create},
+	{"group.list", cmd_group_list, false, args_list},
+	{"group.show", cmd_group_show, false, args_address},
+	{"group.set", cmd_group_set, true, args_group_set},
+	{"group.switch", cmd_group_switch, true, args_group_switch},
+	{"group.delete", cmd_group_delete, true, args_address},
+	{"history", cmd_history, false, args_history},
+	{"status", cmd_status, false, args_none},
+	{"import", cmd_import, true, args_import},
+	{"export", cmd_export, false, args_none},
+};
+
+/*
+ * A message can quote an import file, which need not be UTF-8, and jansson
+ * takes only UTF-8 strings: refused, the message goes out with every byte
+ * outside ASCII shown as '?', rather than the request going unanswered.
+ */
+json_t *
+fd_command_error(json_t *id, enum fd_err err, const char *msg)
+{
+	char ascii[1024];
+	json_t *m;
+	size_t i;
+
+	if (msg == NULL)
+		msg = fd_strerror(err);
+	if ((m = json_string(msg)) == NULL) {
+		for (i = 0; msg[i] != '\0' && i < sizeof(ascii) - 1; i++)
+			ascii[i] = (unsigned char)msg[i] < 0x80 ? msg[i] : '?';
+		ascii[i] = '\0';
+		m = json_string(ascii);
+	}
+	return json_pack("{s:i, s:O, s:b, s:{s:s, s:o}}", "v", FD_PROTO_VERSION,
+	    "id", id ? id : json_null(), "ok", 0, "error",
+	    "code", fd_err_code(err), "message", m);
+}
+
+static const struct cmd_row *
+cmd_find(const char *name)
+{
+	for (size_t i = 0; i < sizeof(cmd_table) / sizeof(cmd_table[0]); i++)
+		if (strcmp(cmd_table[i].name, name) == 0)
+			return &cmd_table[i];
+	return NULL;
+}
+
+static enum fd_err
+check_args(struct cmd_ctx *x, const struct cmd_row *row)
+{
+	const char *key;
+	json_t *val;
+
+	json_object_foreach(x->args, key, val) {
+		bool known = false;
+
+		for (const char *const *a = row->args; *a != NULL; a++)
+			if (strcmp(*a, key) == 0)
+				known = true;
+		if (!known)
+			ERR(x, FD_EPROTO, "%s takes no argument '%s'", row->name, key);
+	}
+	return FD_OK;
+}
+
+json_t *
+fd_command_run(const struct fd_cmd_env *env, MDB_txn *batch, uid_t uid,
+    json_t *req, const struct fd_payload *in, struct fd_payload *out,
+    bool *wrote)
+{
+	const struct cmd_row *row;
+	struct cmd_ctx x;
+	json_t *id, *v, *result = NULL, *resp;
+	const char *name;
+	enum fd_err err;
+
+	*wrote = false;
+	memset(&x, 0, sizeof(x));
+	x.env = env;
+	x.in = in;
+	x.out = out;
+	out->data = NULL;
+	out->len = 0;
+	id = json_object_get(req, "id");
+	if (!json_is_object(req))
+		return fd_command_error(NULL, FD_EPROTO, "a request is a JSON object");
+	v = json_object_get(req, "v");
+	if (v != NULL && (!json_is_integer(v) ||
+	    json_integer_value(v) != FD_PROTO_VERSION))
+		return fd_command_error(id, FD_EPROTO,
+		    "unsupported protocol version (this daemon speaks 1)");
+	name = json_string_value(json_object_get(req, "cmd"));
+	if (name == NULL)
+		return fd_command_error(id, FD_EPROTO, "missing 'cmd' string");
+	if ((row = cmd_find(name)) == NULL) {
+		snprintf(x.msg, sizeof(x.msg), "unknown command '%s'", name);
+		return fd_command_error(id, FD_EPROTO, x.msg);
+	}
+	x.args = json_object_get(req, "args");
+	if (x.args == NULL)
+		x.args = json_object();
+	else if (!json_is_object(x.args))
+		return fd_command_error(id, FD_EPROTO, "'args' must be an object");
+	else
+		json_incref(x.args);
+	if ((err = check_args(&x, row)) != FD_OK)
+		goto out;
+
+	if (!row->writes) {
+		x.txn = batch;
+		err = row->fn(&x, &result);
+		goto out;
+	}
+	/* A nested transaction: this command alone is undone on failure. */
+	if ((err = fd_txn_begin_write(env->st, batch, &x.txn)) != FD_OK) {
+		snprintf(x.msg, sizeof(x.msg), "%s", fd_strerror(err));
+		goto out;
+	}
+	x.chg.st = env->st;
+	x.chg.txn = x.txn;
+	x.chg.uid = uid;
+	x.chg.now = (uint64_t)time(NULL);
+	x.chg.origin = env->cfg->origin;
+	x.chg.reserved = env->reserved;
+	x.chg.n_reserved = env->n_reserved;
+	err = row->fn(&x, &result);
+	if (err != FD_OK && x.msg[0] == '\0')
+		snprintf(x.msg, sizeof(x.msg), "%s", x.chg.msg[0] ? x.chg.msg :
+		    fd_strerror(err));
+	if (err == FD_OK) {
+		if ((err = fd_txn_commit(x.txn)) != FD_OK) {
+			snprintf(x.msg, sizeof(x.msg), "%s", fd_strerror(err));
+		} else {
+			*wrote = x.chg.changed;
+		}
+	} else {
+		fd_txn_abort(x.txn);
+	}
+out:
+	json_decref(x.args);
+	if (err != FD_OK) {
+		json_decref(result);
+		free(out->data);
+		out->data = NULL;
+		out->len = 0;
+		if (err == FD_EFULL)
+			snprintf(x.msg, sizeof(x.msg), "store full: raise "
+			    "storage.map_size");
+		return fd_command_error(id, err, x.msg[0] ? x.msg :
+		    fd_strerror(err));
+	}
+	resp = json_pack("{s:i, s:O, s:b, s:o}", "v", FD_PROTO_VERSION,
+	    "id", id ? id : json_null(), "ok", 1,
+	    "result", result ? result : json_object());
+	if (out->data != NULL)
+		json_object_set_new(resp, "payload", json_integer(
+		    (json_int_t)out->len));
+	return resp;
+}

@@ -1,0 +1,545 @@
+/*
+ * changes.c - the write side: each change with its rules, its app
+ * counters, the zone serial and one history row; see changes.h.
+ *
+ * Views from mdb_get point into pages a later mdb_put in the same write
+ * transaction may move, so everything read is first copied into the owned
+ * structs below before anything is written.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "flipdns/db/changes.h"
+#include "flipdns/db/history.h"
+#include "flipdns/db/render.h"
+
+struct group_state {
+	char label[FD_LABEL_MAX + 1];
+	char primary[FD_APP_NAME_MAX + 1];   /* "" = none */
+	char backup[FD_APP_NAME_MAX + 1];
+	enum fd_side active;
+	uint32_t ttl;
+	uint64_t created, updated;
+};
+
+struct app_state {
+	char name[FD_APP_NAME_MAX + 1];
+	struct fd_endpoints ep;
+	uint32_t ref_count, active_count;
+	char status_label[FD_STATUS_LABEL_LEN + 1];
+	uint64_t created, updated;
+};
+
+/* Large enough for a 64-address app record; see record.c. */
+#define REC_BUF 2048
+
+#define FAIL(c, e, ...) do {                                         \
+	snprintf((c)->msg, sizeof((c)->msg), __VA_ARGS__);           \
+	return (e);                                                  \
+} while (0)
+
+static enum fd_err
+app_load(struct fd_change *c, const char *name, struct app_state *out)
+{
+	struct fd_app_view v;
+	enum fd_err err;
+
+	err = fd_store_get_app(c->st, c->txn, name, strlen(name), &v);
+	if (err == FD_ENOTFOUND)
+		FAIL(c, err, "app %s not found", name);
+	if (err != FD_OK)
+		FAIL(c, err, "app %s: %s", name, fd_strerror(err));
+	memset(out, 0, sizeof(*out));
+	snprintf(out->name, sizeof(out->name), "%s", name);
+	out->ep.kind = v.kind;
+	if (v.kind == FD_APP_CNAME) {
+		memcpy(out->ep.cname_wire, v.cname_wire, v.cname_len);
+		out->ep.cname_len = v.cname_len;
+	} else {
+		out->ep.n4 = v.n4;
+		out->ep.n6 = v.n6;
+		memcpy(out->ep.a4, v.a4, (size_t)v.n4 * 4);
+		memcpy(out->ep.a6, v.a6, (size_t)v.n6 * 16);
+	}
+	out->ref_count = v.ref_count;
+	out->active_count = v.active_count;
+	memcpy(out->status_label, v.status_label, sizeof(out->status_label));
+	out->created = v.created;
+	out->updated = v.updated;
+	return FD_OK;
+}
+
+static enum fd_err
+app_store(struct fd_change *c, const struct app_state *a)
+{
+	uint8_t buf[REC_BUF];
+	MDB_val k = {strlen(a->name), (void *)a->name}, v;
+	size_t len;
+
+	len = fd_app_encode(buf, sizeof(buf), &a->ep, a->ref_count,
+	    a->active_count, a->status_label, a->created, a->updated);
+	if (len == 0)
+		FAIL(c, FD_EINVAL, "app %s: record too large", a->name);
+	v.mv_size = len;
+	v.mv_data = buf;
+	return fd_store_err(mdb_put(c->txn,
+	    fd_store_dbi(c->st, FD_DB_APPS), &k, &v, 0));
+}
+
+/* The JSON of an app as stored now in this transaction. */
+static json_t *
+app_json(struct fd_change *c, const char *name)
+{
+	struct fd_app_view v;
+
+	if (c->bulk ||
+	    fd_store_get_app(c->st, c->txn, name, strlen(name), &v) != FD_OK)
+		return NULL;
+	return fd_json_app(&v, c->origin);
+}
+
+static enum fd_err
+group_load(struct fd_change *c, const char *label, struct group_state *out)
+{
+	struct fd_group_view v;
+	enum fd_err err;
+
+	err = fd_store_get_group(c->st, c->txn, label, strlen(label), &v);
+	if (err == FD_ENOTFOUND)
+		FAIL(c, err, "group %s.%s not found", label, c->origin);
+	if (err != FD_OK)
+		FAIL(c, err, "group %s: %s", label, fd_strerror(err));
+	memset(out, 0, sizeof(*out));
+	snprintf(out->label, sizeof(out->label), "%s", label);
+	if (v.primary)
+		memcpy(out->primary, v.primary, v.primary_len);
+	if (v.backup)
+		memcpy(out->backup, v.backup, v.backup_len);
+	out->active = v.active;
+	out->ttl = v.ttl;
+	out->created = v.created;
+	out->updated = v.updated;
+	return FD_OK;
+}
+
+static enum fd_err
+group_store(struct fd_change *c, const struct group_state *g)
+{
+	uint8_t buf[REC_BUF];
+	MDB_val k = {strlen(g->label), (void *)g->label}, v;
+
+	v.mv_size = fd_group_encode(buf, sizeof(buf), g->active, g->ttl,
+	    g->primary[0] ? g->primary : NULL, g->backup[0] ? g->backup : NULL,
+	    g->created, g->updated);
+	v.mv_data = buf;
+	return fd_store_err(mdb_put(c->txn,
+	    fd_store_dbi(c->st, FD_DB_GROUPS), &k, &v, 0));
+}
+
+static json_t *
+group_json(struct fd_change *c, const char *label)
+{
+	struct fd_group_view v;
+
+	if (c->bulk ||
+	    fd_store_get_group(c->st, c->txn, label, strlen(label), &v) != FD_OK)
+		return NULL;
+	return fd_json_group(&v, c->origin);
+}
+
+static const char *
+group_active_app(const struct group_state *g)
+{
+	const char *name = g->active == FD_SIDE_BACKUP ? g->backup : g->primary;
+
+	return name[0] ? name : NULL;
+}
+
+/* Add delta to an app's ref or active counter. */
+static enum fd_err
+app_count(struct fd_change *c, const char *name, int dref, int dactive)
+{
+	struct app_state a;
+	enum fd_err err;
+
+	if (name == NULL || name[0] == '\0')
+		return FD_OK;
+	if ((err = app_load(c, name, &a)) != FD_OK)
+		return err;
+	a.ref_count = (uint32_t)((int64_t)a.ref_count + dref);
+	a.active_count = (uint32_t)((int64_t)a.active_count + dactive);
+	return app_store(c, &a);
+}
+
+/*
+ * Move a group from old (NULL: new group) to new (NULL: deleted),
+ * keeping every app's ref_count and active_count exact.
+ */
+static enum fd_err
+group_recount(struct fd_change *c, const struct group_state *old,
+    const struct group_state *new)
+{
+	enum fd_err err = FD_OK;
+
+	if (old != NULL) {
+		if ((err = app_count(c, old->primary, -1, 0)) != FD_OK ||
+		    (err = app_count(c, old->backup, -1, 0)) != FD_OK ||
+		    (err = app_count(c, group_active_app(old), 0, -1)) != FD_OK)
+			return err;
+	}
+	if (new != NULL) {
+		if ((err = app_count(c, new->primary, 1, 0)) != FD_OK ||
+		    (err = app_count(c, new->backup, 1, 0)) != FD_OK ||
+		    (err = app_count(c, group_active_app(new), 0, 1)) != FD_OK)
+			return err;
+	}
+	return err;
+}
+
+/* Bump the serial and append the history row; the end of every change. */
+static enum fd_err
+change_commit(struct fd_change *c, const char *op, const char *subject,
+    json_t *before, json_t *after)
+{
+	enum fd_err err;
+
+	c->changed = true;
+	if (c->bulk) {
+		json_decref(before);
+		json_decref(after);
+		return FD_OK;
+	}
+	err = fd_history_append(c->st, c->txn, c->now, c->uid, op, subject,
+	    before, after, &c->serial);
+	if (err != FD_OK)
+		snprintf(c->msg, sizeof(c->msg), "%s", fd_strerror(err));
+	return err;
+}
+
+static enum fd_err
+check_app_exists(struct fd_change *c, const char *name, const char *role)
+{
+	struct fd_app_view v;
+	enum fd_err err;
+
+	if (name == NULL)
+		return FD_OK;
+	if (!fd_app_name_valid(name))
+		FAIL(c, FD_EINVAL, "%s: '%s' is not a valid app name", role, name);
+	err = fd_store_get_app(c->st, c->txn, name, strlen(name), &v);
+	if (err == FD_ENOTFOUND)
+		FAIL(c, err, "%s app %s not found", role, name);
+	return err;
+}
+
+/* The group rules that hold for any new state of a group. */
+static enum fd_err
+check_group_shape(struct fd_change *c, struct group_state *g)
+{
+	if (g->backup[0] && !g->primary[0])
+		FAIL(c, FD_EREFUSED, "a backup app needs a primary app");
+	if (g->backup[0] && strcmp(g->primary, g->backup) == 0)
+		FAIL(c, FD_EREFUSED, "primary and backup must be different apps "
+		    "(both are %s)", g->primary);
+	if (g->ttl > FD_TTL_MAX)
+		FAIL(c, FD_EINVAL, "ttl %u is out of range 0..%u", g->ttl,
+		    FD_TTL_MAX);
+	/* an emptied active side falls back to primary */
+	if (group_active_app(g) == NULL)
+		g->active = FD_SIDE_PRIMARY;
+	return FD_OK;
+}
+
+/* Same answer data, comparing only the bytes that are in use. */
+static bool
+endpoints_equal(const struct fd_endpoints *a, const struct fd_endpoints *b)
+{
+	if (a->kind != b->kind)
+		return false;
+	if (a->kind == FD_APP_CNAME)
+		return a->cname_len == b->cname_len &&
+		    memcmp(a->cname_wire, b->cname_wire, a->cname_len) == 0;
+	return a->n4 == b->n4 && a->n6 == b->n6 &&
+	    memcmp(a->a4, b->a4, (size_t)a->n4 * 4) == 0 &&
+	    memcmp(a->a6, b->a6, (size_t)a->n6 * 16) == 0;
+}
+
+static enum fd_err
+app_write(struct fd_change *c, const char *name, const struct fd_endpoints *ep,
+    bool create)
+{
+	struct app_state a;
+	json_t *before = NULL;
+	enum fd_err err;
+	MDB_val k, v;
+	int rc;
+
+	if (!fd_app_name_valid(name))
+		FAIL(c, FD_EINVAL, "'%s' is not a valid app name "
+		    "([a-z0-9][a-z0-9-]{0,62})", name);
+	if (ep->kind == FD_APP_ADDRS && ep->n4 + ep->n6 == 0)
+		FAIL(c, FD_EINVAL, "app %s needs a --cname or at least one --addr",
+		    name);
+	if (create) {
+		struct fd_app_view old;
+
+		if (fd_store_get_app(c->st, c->txn, name, strlen(name), &old) ==
+		    FD_OK)
+			FAIL(c, FD_EEXISTS, "app %s already exists", name);
+		memset(&a, 0, sizeof(a));
+		snprintf(a.name, sizeof(a.name), "%s", name);
+		a.created = c->now;
+		/* a fresh status label, unique among apps */
+		for (int tries = 0;; tries++) {
+			if (tries == 16 || fd_label_random(a.status_label) != FD_OK)
+				FAIL(c, FD_ESYS, "cannot draw a random label");
+			k.mv_size = FD_STATUS_LABEL_LEN;
+			k.mv_data = a.status_label;
+			if (mdb_get(c->txn, fd_store_dbi(c->st, FD_DB_STATUS),
+			    &k, &v) == MDB_NOTFOUND)
+				break;
+		}
+		v.mv_size = strlen(name);
+		v.mv_data = (void *)name;
+		rc = mdb_put(c->txn, fd_store_dbi(c->st, FD_DB_STATUS), &k, &v, 0);
+		if (rc != 0)
+			FAIL(c, fd_store_err(rc), "%s", fd_strerror(fd_store_err(rc)));
+	} else {
+		if ((err = app_load(c, name, &a)) != FD_OK)
+			return err;
+		if (endpoints_equal(&a.ep, ep))
+			return FD_OK;    /* same endpoints: no new serial */
+		before = app_json(c, name);
+	}
+	a.ep = *ep;
+	a.updated = c->now;
+	if ((err = app_store(c, &a)) != FD_OK) {
+		json_decref(before);
+		FAIL(c, err, "%s", fd_strerror(err));
+	}
+	return change_commit(c, create ? "app.add" : "app.set", name, before,
+	    app_json(c, name));
+}
+
+enum fd_err
+fd_change_app_add(struct fd_change *c, const char *name,
+    const struct fd_endpoints *ep)
+{
+	return app_write(c, name, ep, true);
+}
+
+enum fd_err
+fd_change_app_set(struct fd_change *c, const char *name,
+    const struct fd_endpoints *ep)
+{
+	return app_write(c, name, ep, false);
+}
+
+enum fd_err
+fd_change_app_remove(struct fd_change *c, const char *name)
+{
+	struct app_state a;
+	json_t *before;
+	enum fd_err err;
+	MDB_val k;
+	int rc;
+
+	if (!fd_app_name_valid(name))
+		FAIL(c, FD_EINVAL, "'%s' is not a valid app name", name);
+	if ((err = app_load(c, name, &a)) != FD_OK)
+		return err;
+	if (a.ref_count > 0)
+		FAIL(c, FD_EREFUSED, "app %s is used by %u group%s; point %s "
+		    "elsewhere first", name, a.ref_count,
+		    a.ref_count == 1 ? "" : "s", a.ref_count == 1 ? "it" : "them");
+	before = app_json(c, name);
+	k.mv_size = strlen(name);
+	k.mv_data = (void *)name;
+	rc = mdb_del(c->txn, fd_store_dbi(c->st, FD_DB_APPS), &k, NULL);
+	if (rc == 0) {
+		k.mv_size = FD_STATUS_LABEL_LEN;
+		k.mv_data = a.status_label;
+		rc = mdb_del(c->txn, fd_store_dbi(c->st, FD_DB_STATUS), &k, NULL);
+	}
+	if (rc != 0) {
+		json_decref(before);
+		FAIL(c, fd_store_err(rc), "%s", fd_strerror(fd_store_err(rc)));
+	}
+	return change_commit(c, "app.remove", name, before, NULL);
+}
+
+static bool
+label_reserved(const struct fd_change *c, const char *label)
+{
+	for (int i = 0; i < c->n_reserved; i++)
+		if (strcmp(c->reserved[i], label) == 0)
+			return true;
+	return false;
+}
+
+/* Is the label free: not a live group, not tombstoned, not reserved? */
+static bool
+label_free(struct fd_change *c, const char *label)
+{
+	struct fd_group_view g;
+
+	return !label_reserved(c, label) &&
+	    !fd_store_is_tombstoned(c->st, c->txn, label, strlen(label)) &&
+	    fd_store_get_group(c->st, c->txn, label, strlen(label), &g) ==
+	    FD_ENOTFOUND;
+}
+
+enum fd_err
+fd_change_group_create(struct fd_change *c, const char *label,
+    const char *primary, const char *backup, bool ttl_given, uint32_t ttl,
+    uint32_t default_ttl, char *label_out)
+{
+	struct group_state g;
+	enum fd_err err;
+
+	memset(&g, 0, sizeof(g));
+	if (label != NULL) {
+		if (!fd_group_label_valid(label))
+			FAIL(c, FD_EINVAL, "'%s' is not a valid label (lower-case "
+			    "letters, digits and '-', at most 63)", label);
+		if (label_reserved(c, label))
+			FAIL(c, FD_EEXISTS, "label %s is reserved for a name in "
+			    "the zone", label);
+		if (fd_store_is_tombstoned(c->st, c->txn, label, strlen(label)))
+			FAIL(c, FD_EEXISTS, "label %s belonged to a deleted group "
+			    "and is never issued again", label);
+		if (!label_free(c, label))
+			FAIL(c, FD_EEXISTS, "group %s.%s already exists", label,
+			    c->origin);
+		snprintf(g.label, sizeof(g.label), "%s", label);
+	} else {
+		/* 60 random bits: a collision is a curiosity, but check */
+		for (int tries = 0;; tries++) {
+			if (tries == 16 || fd_label_random(g.label) != FD_OK)
+				FAIL(c, FD_ESYS, "cannot draw a free random label");
+			if (label_free(c, g.label))
+				break;
+		}
+	}
+	if ((err = check_app_exists(c, primary, "primary")) != FD_OK ||
+	    (err = check_app_exists(c, backup, "backup")) != FD_OK)
+		return err;
+	if (primary)
+		snprintf(g.primary, sizeof(g.primary), "%s", primary);
+	if (backup)
+		snprintf(g.backup, sizeof(g.backup), "%s", backup);
+	g.ttl = ttl_given ? ttl : default_ttl;
+	g.active = FD_SIDE_PRIMARY;
+	g.created = g.updated = c->now;
+	if ((err = check_group_shape(c, &g)) != FD_OK)
+		return err;
+	if ((err = group_recount(c, NULL, &g)) != FD_OK ||
+	    (err = group_store(c, &g)) != FD_OK)
+		FAIL(c, err, "%s", fd_strerror(err));
+	memcpy(label_out, g.label, strlen(g.label) + 1);
+	return change_commit(c, "group.create", g.label, NULL,
+	    group_json(c, g.label));
+}
+
+enum fd_err
+fd_change_group_set(struct fd_change *c, const char *label,
+    struct fd_app_ref primary, struct fd_app_ref backup, bool ttl_given,
+    uint32_t ttl)
+{
+	struct group_state old, g;
+	json_t *before;
+	enum fd_err err;
+
+	if ((err = group_load(c, label, &old)) != FD_OK)
+		return err;
+	g = old;
+	if (primary.given) {
+		if ((err = check_app_exists(c, primary.name, "primary")) != FD_OK)
+			return err;
+		snprintf(g.primary, sizeof(g.primary), "%s",
+		    primary.name ? primary.name : "");
+	}
+	if (backup.given) {
+		if ((err = check_app_exists(c, backup.name, "backup")) != FD_OK)
+			return err;
+		snprintf(g.backup, sizeof(g.backup), "%s",
+		    backup.name ? backup.name : "");
+	}
+	if (ttl_given)
+		g.ttl = ttl;
+	if ((err = check_group_shape(c, &g)) != FD_OK)
+		return err;
+	if (strcmp(g.primary, old.primary) == 0 &&
+	    strcmp(g.backup, old.backup) == 0 && g.ttl == old.ttl &&
+	    g.active == old.active)
+		return FD_OK;    /* nothing to change: no new serial */
+	g.updated = c->now;
+	before = group_json(c, label);
+	if ((err = group_recount(c, &old, &g)) != FD_OK ||
+	    (err = group_store(c, &g)) != FD_OK) {
+		json_decref(before);
+		FAIL(c, err, "%s", fd_strerror(err));
+	}
+	return change_commit(c, "group.set", label, before,
+	    group_json(c, label));
+}
+
+enum fd_err
+fd_change_group_switch(struct fd_change *c, const char *label,
+    enum fd_switch_to to)
+{
+	struct group_state old, g;
+	json_t *before;
+	enum fd_err err;
+
+	if ((err = group_load(c, label, &old)) != FD_OK)
+		return err;
+	g = old;
+	if (to == FD_SWITCH_TOGGLE)
+		g.active = old.active == FD_SIDE_PRIMARY ? FD_SIDE_BACKUP :
+		    FD_SIDE_PRIMARY;
+	else
+		g.active = (enum fd_side)to;
+	if (group_active_app(&g) == NULL)
+		FAIL(c, FD_EREFUSED, "group %s has no %s app to switch to", label,
+		    g.active == FD_SIDE_BACKUP ? "backup" : "primary");
+	if (g.active == old.active)
+		return FD_OK;    /* --to the side already active */
+	g.updated = c->now;
+	before = group_json(c, label);
+	if ((err = group_recount(c, &old, &g)) != FD_OK ||
+	    (err = group_store(c, &g)) != FD_OK) {
+		json_decref(before);
+		FAIL(c, err, "%s", fd_strerror(err));
+	}
+	return change_commit(c, "group.switch", label, before,
+	    group_json(c, label));
+}
+
+enum fd_err
+fd_change_group_delete(struct fd_change *c, const char *label)
+{
+	struct group_state g;
+	json_t *before;
+	enum fd_err err;
+	MDB_val k = {strlen(label), (void *)label}, v;
+	int rc;
+
+	if ((err = group_load(c, label, &g)) != FD_OK)
+		return err;
+	if (g.primary[0] || g.backup[0])
+		FAIL(c, FD_EREFUSED, "group %s still points at %s%s%s; set "
+		    "--primary none --backup none first", label, g.primary,
+		    g.backup[0] ? " and " : "", g.backup);
+	before = group_json(c, label);
+	v.mv_size = sizeof(c->now);
+	v.mv_data = &c->now;
+	if ((rc = mdb_del(c->txn, fd_store_dbi(c->st, FD_DB_GROUPS), &k,
+	    NULL)) != 0 ||
+	    (rc = mdb_put(c->txn, fd_store_dbi(c->st, FD_DB_TOMBSTONES), &k,
+	    &v, 0)) != 0) {
+		json_decref(before);
+		FAIL(c, fd_store_err(rc), "%s", fd_strerror(fd_store_err(rc)));
+	}
+	return change_commit(c, "group.delete", label, before, NULL);
+}

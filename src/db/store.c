@@ -1,0 +1,354 @@
+/*
+ * store.c - the LMDB environment: open, schema, error mapping, and the
+ * allocation-free read side used by the DNS workers.  See store.h.
+ */
+#include <endian.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "flipdns/util/log.h"
+#include "flipdns/db/store.h"
+
+struct fd_store {
+	MDB_env *env;
+	MDB_dbi dbi[FD_DB_COUNT];
+};
+
+/* Named databases; the index is enum fd_store_db. */
+static const char *const db_names[FD_DB_COUNT] = {
+	[FD_DB_APPS] = "apps",
+	[FD_DB_GROUPS] = "groups",
+	[FD_DB_STATUS] = "status",
+	[FD_DB_TOMBSTONES] = "tombstones",
+	[FD_DB_META] = "meta",
+	[FD_DB_HISTORY] = "history",
+};
+
+enum fd_err
+fd_store_err(int rc)
+{
+	switch (rc) {
+	case MDB_SUCCESS:
+		return FD_OK;
+	case MDB_NOTFOUND:
+		return FD_ENOTFOUND;
+	case MDB_KEYEXIST:
+		return FD_EEXISTS;
+	case MDB_MAP_FULL:
+	case MDB_TXN_FULL:
+	case MDB_PAGE_FULL:
+		return FD_EFULL;
+	case MDB_VERSION_MISMATCH:
+	case MDB_INVALID:
+		return FD_EVERSION;
+	case ENOMEM:
+		return FD_ENOMEM;
+	default:
+		return FD_ESTORE;
+	}
+}
+
+MDB_env *
+fd_store_env(const struct fd_store *st)
+{
+	return st->env;
+}
+
+MDB_dbi
+fd_store_dbi(const struct fd_store *st, enum fd_store_db db)
+{
+	return st->dbi[db];
+}
+
+/* Record the schema version in a new store, or check an existing one. */
+static enum fd_err
+store_check_schema(struct fd_store *st, MDB_txn *txn)
+{
+	MDB_val k = {6, "schema"}, v;
+	uint32_t ver = FD_SCHEMA_VERSION, serial = 1;
+	int rc;
+
+	rc = mdb_get(txn, st->dbi[FD_DB_META], &k, &v);
+	if (rc == MDB_NOTFOUND) {
+		v.mv_size = sizeof(ver);
+		v.mv_data = &ver;
+		if ((rc = mdb_put(txn, st->dbi[FD_DB_META], &k, &v, 0)) != 0)
+			return fd_store_err(rc);
+		k.mv_size = 6;
+		k.mv_data = "serial";
+		v.mv_size = sizeof(serial);
+		v.mv_data = &serial;
+		return fd_store_err(mdb_put(txn, st->dbi[FD_DB_META], &k, &v, 0));
+	}
+	if (rc != 0)
+		return fd_store_err(rc);
+	if (v.mv_size != sizeof(ver))
+		return FD_EVERSION;
+	memcpy(&ver, v.mv_data, sizeof(ver));
+	if (ver != FD_SCHEMA_VERSION) {
+		log_warnx("store schema version %u, this flipdns reads %u", ver,
+		    FD_SCHEMA_VERSION);
+		return FD_EVERSION;
+	}
+	return FD_OK;
+}
+
+/*
+ * LMDB's default key order, written out so that the byte compare is
+ * inlined: the default calls memcmp for every probe of every binary
+ * search, and with a million groups this compare measured 7% less CPU per
+ * answer (bench/README.md).  The order must stay exactly LMDB's: stores
+ * written before, mdb_dump and mdb_load all use the default.
+ */
+int
+fd_store_key_cmp(const MDB_val *a, const MDB_val *b)
+{
+	const unsigned char *p = a->mv_data, *q = b->mv_data;
+	size_t n = a->mv_size < b->mv_size ? a->mv_size : b->mv_size;
+	uint64_t x, y;
+
+	for (; n >= 8; n -= 8, p += 8, q += 8) {
+		memcpy(&x, p, 8);
+		memcpy(&y, q, 8);
+		if (x != y)     /* as big-endian numbers: in byte order */
+			return be64toh(x) < be64toh(y) ? -1 : 1;
+	}
+	for (; n > 0; n--, p++, q++)
+		if (*p != *q)
+			return *p < *q ? -1 : 1;
+	return a->mv_size < b->mv_size ? -1 : a->mv_size > b->mv_size;
+}
+
+enum fd_err
+fd_store_open(const char *dir, uint64_t map_size, unsigned max_readers,
+    struct fd_store **out)
+{
+	struct fd_store *st;
+	MDB_txn *txn = NULL;
+	enum fd_err err;
+	int rc;
+
+	*out = NULL;
+	if (mkdir(dir, 0750) != 0 && errno != EEXIST)
+		return FD_ESYS;
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return FD_ENOMEM;
+	if ((rc = mdb_env_create(&st->env)) != 0) {
+		free(st);
+		return fd_store_err(rc);
+	}
+	mdb_env_set_maxdbs(st->env, FD_DB_COUNT);
+	mdb_env_set_mapsize(st->env, (size_t)map_size);
+	if (max_readers > 0)
+		mdb_env_set_maxreaders(st->env, max_readers);
+	/*
+	 * MDB_NOTLS: a worker's read transaction is owned by its handle, not
+	 * by the thread's TLS slot, so reset/renew works per batch.
+	 * No MDB_NOSYNC/MDB_NOMETASYNC: a change is acknowledged only once it
+	 * is on disk.
+	 */
+	rc = mdb_env_open(st->env, dir, MDB_NOTLS, 0640);
+	if (rc != 0) {
+		err = fd_store_err(rc);
+		if (rc > 0) {
+			errno = rc;
+			err = FD_ESYS;
+		}
+		goto bad;
+	}
+	if ((rc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0) {
+		err = fd_store_err(rc);
+		goto bad;
+	}
+	for (int i = 0; i < FD_DB_COUNT; i++) {
+		rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE, &st->dbi[i]);
+		if (rc == 0)
+			rc = mdb_set_compare(txn, st->dbi[i], fd_store_key_cmp);
+		if (rc != 0) {
+			err = fd_store_err(rc);
+			goto bad;
+		}
+	}
+	if ((err = store_check_schema(st, txn)) != FD_OK)
+		goto bad;
+	rc = mdb_txn_commit(txn);
+	txn = NULL;
+	if (rc != 0) {
+		err = fd_store_err(rc);
+		goto bad;
+	}
+	*out = st;
+	return FD_OK;
+bad:
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	mdb_env_close(st->env);
+	free(st);
+	return err;
+}
+
+void
+fd_store_close(struct fd_store *st)
+{
+	if (st == NULL)
+		return;
+	mdb_env_close(st->env);
+	free(st);
+}
+
+enum fd_err
+fd_reader_open(struct fd_store *st, struct fd_reader *r)
+{
+	int rc;
+
+	r->st = st;
+	r->active = false;
+	rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &r->txn);
+	if (rc != 0)
+		return fd_store_err(rc);
+	mdb_txn_reset(r->txn);
+	return FD_OK;
+}
+
+enum fd_err
+fd_reader_begin(struct fd_reader *r)
+{
+	int rc;
+
+	if (r->active)
+		return FD_OK;
+	if ((rc = mdb_txn_renew(r->txn)) != 0)
+		return fd_store_err(rc);
+	r->active = true;
+	return FD_OK;
+}
+
+void
+fd_reader_end(struct fd_reader *r)
+{
+	if (!r->active)
+		return;
+	mdb_txn_reset(r->txn);
+	r->active = false;
+}
+
+void
+fd_reader_close(struct fd_reader *r)
+{
+	if (r->txn == NULL)
+		return;
+	mdb_txn_abort(r->txn);
+	r->txn = NULL;
+	r->active = false;
+}
+
+enum fd_err
+fd_store_get_app(const struct fd_store *st, MDB_txn *txn, const char *name,
+    size_t len, struct fd_app_view *out)
+{
+	MDB_val k = {len, (void *)name}, v;
+	enum fd_err err;
+	int rc;
+
+	if (len == 0 || len > FD_APP_NAME_MAX)
+		return FD_ENOTFOUND;
+	if ((rc = mdb_get(txn, st->dbi[FD_DB_APPS], &k, &v)) != 0)
+		return fd_store_err(rc);
+	if ((err = fd_app_decode(v.mv_data, v.mv_size, out)) != FD_OK)
+		return err;
+	out->name = k.mv_data;
+	out->name_len = k.mv_size;
+	return FD_OK;
+}
+
+enum fd_err
+fd_store_get_group(const struct fd_store *st, MDB_txn *txn, const char *label,
+    size_t len, struct fd_group_view *out)
+{
+	MDB_val k = {len, (void *)label}, v;
+	enum fd_err err;
+	int rc;
+
+	if (len == 0 || len > FD_LABEL_MAX)
+		return FD_ENOTFOUND;
+	if ((rc = mdb_get(txn, st->dbi[FD_DB_GROUPS], &k, &v)) != 0)
+		return fd_store_err(rc);
+	if ((err = fd_group_decode(v.mv_data, v.mv_size, out)) != FD_OK)
+		return err;
+	out->label = k.mv_data;
+	out->label_len = k.mv_size;
+	return FD_OK;
+}
+
+enum fd_err
+fd_store_get_app_by_status(const struct fd_store *st, MDB_txn *txn,
+    const char *status_label, size_t len, struct fd_app_view *out)
+{
+	MDB_val k = {len, (void *)status_label}, v;
+	int rc;
+
+	if (len != FD_STATUS_LABEL_LEN)
+		return FD_ENOTFOUND;
+	if ((rc = mdb_get(txn, st->dbi[FD_DB_STATUS], &k, &v)) != 0)
+		return fd_store_err(rc);
+	return fd_store_get_app(st, txn, v.mv_data, v.mv_size, out);
+}
+
+bool
+fd_store_is_tombstoned(const struct fd_store *st, MDB_txn *txn,
+    const char *label, size_t len)
+{
+	MDB_val k = {len, (void *)label}, v;
+
+	if (len == 0 || len > FD_LABEL_MAX)
+		return false;
+	return mdb_get(txn, st->dbi[FD_DB_TOMBSTONES], &k, &v) == 0;
+}
+
+uint32_t
+fd_store_serial(const struct fd_store *st, MDB_txn *txn)
+{
+	MDB_val k = {6, "serial"}, v;
+	uint32_t serial = 1;
+
+	if (mdb_get(txn, st->dbi[FD_DB_META], &k, &v) == 0 &&
+	    v.mv_size == sizeof(serial))
+		memcpy(&serial, v.mv_data, sizeof(serial));
+	return serial;
+}
+
+enum fd_err
+fd_store_active_app(const struct fd_store *st, MDB_txn *txn,
+    const struct fd_group_view *g, struct fd_app_view *out)
+{
+	if (g->active == FD_SIDE_BACKUP)
+		return g->backup ? fd_store_get_app(st, txn, g->backup,
+		    g->backup_len, out) : FD_ENOTFOUND;
+	return g->primary ? fd_store_get_app(st, txn, g->primary,
+	    g->primary_len, out) : FD_ENOTFOUND;
+}
+
+enum fd_app_status
+fd_app_status_of(const struct fd_app_view *app)
+{
+	if (app->active_count > 0)
+		return FD_STATUS_ONLINE;
+	if (app->ref_count > 0)
+		return FD_STATUS_OFFLINE;
+	return FD_STATUS_NONE;
+}
+
+const char *
+fd_app_status_name(enum fd_app_status s)
+{
+	switch (s) {
+	case FD_STATUS_ONLINE:
+		return "online";
+	case FD_STATUS_OFFLINE:
+		return "offline";
+	default:
+		return "none";
+	}
+}

@@ -1,0 +1,140 @@
+/*
+ * test_store.c - the store's key order is exactly LMDB's default.
+ *
+ * fd_store_key_cmp replaces LMDB's memcmp-based compare for speed; a store
+ * written with the default order (by an older flipdns, or mdb_load) must
+ * still be searched correctly, so the two orders may never differ.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lmdb.h>
+
+#include "flipdns/db/store.h"
+#include "testutil.h"
+
+/* LMDB's own default (mdb_cmp_memn). */
+static int
+ref_cmp(const MDB_val *a, const MDB_val *b)
+{
+	size_t n = a->mv_size < b->mv_size ? a->mv_size : b->mv_size;
+	int d = memcmp(a->mv_data, b->mv_data, n);
+
+	if (d != 0)
+		return d;
+	return a->mv_size < b->mv_size ? -1 : a->mv_size > b->mv_size;
+}
+
+static int
+sign(int x)
+{
+	return (x > 0) - (x < 0);
+}
+
+/* Keys that share prefixes of every length, differ in high-bit bytes,
+ * and are prefixes of each other: where a hand-written compare goes wrong. */
+static void
+test_key_cmp_matches_lmdb_default(void **state)
+{
+	unsigned char a[80], b[80];
+	MDB_val va = {0, a}, vb = {0, b};
+	size_t i, pos;
+
+	srandom(1);
+	for (i = 0; i < 500000; i++) {
+		va.mv_size = (size_t)random() % 70;
+		vb.mv_size = (size_t)random() % 70;
+		for (pos = 0; pos < sizeof(a); pos++)
+			a[pos] = (unsigned char)random();
+		/* Mostly a shared prefix, then one differing byte (or none). */
+		pos = (size_t)random() % 72;
+		memcpy(b, a, sizeof(b));
+		if (pos < sizeof(b))
+			b[pos] = (unsigned char)random();
+		assert_int_equal(sign(fd_store_key_cmp(&va, &vb)),
+		    sign(ref_cmp(&va, &vb)));
+		assert_int_equal(sign(fd_store_key_cmp(&vb, &va)),
+		    sign(ref_cmp(&vb, &va)));
+		assert_int_equal(fd_store_key_cmp(&va, &va), 0);
+	}
+}
+
+/*
+ * A table written by plain LMDB (default order), then opened by
+ * fd_store_open: every key is found, and a cursor walks them in order.
+ */
+static void
+test_store_reads_tables_written_in_default_order(void **state)
+{
+	char *dir = tu_tmpdir();
+	char key[40];
+	MDB_env *env;
+	MDB_txn *txn;
+	MDB_dbi dbi;
+	MDB_cursor *cur;
+	MDB_val k, v, prev = {0, NULL};
+	struct fd_store *st;
+	unsigned char prevbuf[40];
+	int i, n;
+
+	assert_int_equal(fd_store_open(dir, 16 << 20, 8, &st), FD_OK);
+	fd_store_close(st);
+
+	/* Plain LMDB, default compare: write 5,000 keys of mixed lengths. */
+	assert_int_equal(mdb_env_create(&env), 0);
+	assert_int_equal(mdb_env_set_maxdbs(env, FD_DB_COUNT), 0);
+	assert_int_equal(mdb_env_set_mapsize(env, 16 << 20), 0);
+	assert_int_equal(mdb_env_open(env, dir, 0, 0640), 0);
+	assert_int_equal(mdb_txn_begin(env, NULL, 0, &txn), 0);
+	assert_int_equal(mdb_dbi_open(txn, "tombstones", 0, &dbi), 0);
+	for (i = 0; i < 5000; i++) {
+		n = snprintf(key, sizeof(key), "%x-%0*d", i * 2654435761u,
+		    i % 23, i);
+		k.mv_size = (size_t)n;
+		k.mv_data = key;
+		v.mv_size = 1;
+		v.mv_data = "x";
+		assert_int_equal(mdb_put(txn, dbi, &k, &v, 0), 0);
+	}
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	mdb_env_close(env);
+
+	assert_int_equal(fd_store_open(dir, 16 << 20, 8, &st), FD_OK);
+	assert_int_equal(mdb_txn_begin(fd_store_env(st), NULL, MDB_RDONLY,
+	    &txn), 0);
+	for (i = 0; i < 5000; i++) {
+		n = snprintf(key, sizeof(key), "%x-%0*d", i * 2654435761u,
+		    i % 23, i);
+		assert_true(fd_store_is_tombstoned(st, txn, key, (size_t)n));
+	}
+	assert_false(fd_store_is_tombstoned(st, txn, "nonesuch", 8));
+	dbi = fd_store_dbi(st, FD_DB_TOMBSTONES);
+	assert_int_equal(mdb_cursor_open(txn, dbi, &cur), 0);
+	n = 0;
+	while (mdb_cursor_get(cur, &k, &v, n == 0 ? MDB_FIRST : MDB_NEXT)
+	    == 0) {
+		if (n > 0)
+			assert_true(ref_cmp(&prev, &k) < 0);
+		memcpy(prevbuf, k.mv_data, k.mv_size);
+		prev.mv_data = prevbuf;
+		prev.mv_size = k.mv_size;
+		n++;
+	}
+	assert_int_equal(n, 5000);
+	mdb_cursor_close(cur);
+	mdb_txn_abort(txn);
+	fd_store_close(st);
+	tu_rmdir(dir);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_key_cmp_matches_lmdb_default),
+		cmocka_unit_test(test_store_reads_tables_written_in_default_order),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
