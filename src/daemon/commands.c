@@ -668,7 +668,7 @@ fd_command_run(const struct fd_cmd_env *env, MDB_txn *batch, uid_t uid,
 	}
 	x.chg.st = env->st;
 	x.chg.txn = x.txn;
-	x.chg.uid = uid;
+	x.chg.actor.uid = uid;
 	x.chg.now = (uint64_t)time(NULL);
 	x.chg.origin = env->cfg->origin;
 	x.chg.reserved = env->reserved;

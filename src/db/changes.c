@@ -209,7 +209,7 @@ change_commit(struct fd_change *c, const char *op, const char *subject,
 		json_decref(after);
 		return FD_OK;
 	}
-	err = fd_history_append(c->st, c->txn, c->now, c->uid, op, subject,
+	err = fd_history_append(c->st, c->txn, c->now, c->actor.uid, op, subject,
 	    before, after, &c->serial);
 	if (err != FD_OK)
 		snprintf(c->msg, sizeof(c->msg), "%s", fd_strerror(err));

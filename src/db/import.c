@@ -315,7 +315,7 @@ fd_import_yaml(struct fd_change *c, const char *name, const char *buf,
 	after = json_pack("{s:I, s:I}", "apps", (json_int_t)m.napps,
 	    "groups", (json_int_t)m.ngroups);
 	c->changed = true;
-	err = fd_history_append(c->st, c->txn, c->now, c->uid, "import",
+	err = fd_history_append(c->st, c->txn, c->now, c->actor.uid, "import",
 	    summary, NULL, after, &c->serial);
 	if (err != FD_OK)
 		snprintf(c->msg, sizeof(c->msg), "%s", fd_strerror(err));

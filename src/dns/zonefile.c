@@ -1,6 +1,7 @@
 /* zonefile.c - the served zone as a master file; see zonefile.h. */
 #include <arpa/inet.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -84,52 +85,113 @@ write_apex(struct out *o, const struct fd_zone *z, const char *origin,
 	}
 }
 
+void
+fd_zonefile_begin(struct fd_zonefile_walk *w)
+{
+	memset(w, 0, sizeof(*w));
+	w->phase = FD_ZONEFILE_APEX;
+}
+
+bool
+fd_zonefile_done(const struct fd_zonefile_walk *w)
+{
+	return w->phase == FD_ZONEFILE_DONE;
+}
+
+/* One group's records: its active app's CNAME or addresses. */
+static void
+write_group(struct out *o, const struct fd_store *st, MDB_txn *txn,
+    const struct fd_kv *kv, const char *origin)
+{
+	char owner[FD_DNAME_TEXT_MAX + 80], target[FD_DNAME_TEXT_MAX];
+	struct fd_group_view g;
+	struct fd_app_view a;
+
+	if (fd_group_decode(kv->val, kv->val_len, &g) != FD_OK ||
+	    fd_store_active_app(st, txn, &g, &a) != FD_OK)
+		return;   /* reserved: nothing to serve */
+	snprintf(owner, sizeof(owner), "%.*s.%s", (int)kv->key_len,
+	    (const char *)kv->key, origin);
+	if (a.kind == FD_APP_CNAME)
+		outf(o, "%s\t%u\tIN\tCNAME\t%s\n", owner, g.ttl,
+		    wire_text(a.cname_wire, a.cname_len, target));
+	else
+		write_addrs(o, owner, g.ttl, a.n4, a.a4, a.n6, a.a6);
+}
+
+/* One app's _status TXT. */
+static void
+write_status(struct out *o, const struct fd_zone *z, const struct fd_kv *kv,
+    const char *origin)
+{
+	struct fd_app_view a;
+
+	if (fd_app_decode(kv->val, kv->val_len, &a) != FD_OK)
+		return;
+	outf(o, "%s._status.%s\t%u\tIN\tTXT\t\"%s\"\n", a.status_label,
+	    origin, z->default_ttl, fd_app_status_name(fd_app_status_of(&a)));
+}
+
+enum fd_err
+fd_zonefile_step(struct fd_zonefile_walk *w, const struct fd_zone *z,
+    const struct fd_store *st, MDB_txn *txn, size_t max_names,
+    fd_emit_fn emit, void *arg)
+{
+	struct out o = {emit, arg, 0};
+	char origin[FD_DNAME_TEXT_MAX];
+	struct fd_cursor cur;
+	struct fd_kv kv;
+	enum fd_store_db db;
+	enum fd_err err;
+	size_t n = 0;
+
+	wire_text(z->origin, z->origin_len, origin);
+	if (w->phase == FD_ZONEFILE_APEX) {
+		write_apex(&o, z, origin, fd_store_serial(st, txn));
+		w->phase = FD_ZONEFILE_GROUPS;
+		w->key_len = 0;
+		w->resume = false;
+	}
+	while (w->phase != FD_ZONEFILE_DONE && !o.failed && n < max_names) {
+		db = w->phase == FD_ZONEFILE_GROUPS ? FD_DB_GROUPS : FD_DB_APPS;
+		if ((err = fd_cursor_open(st, txn, db, &cur)) != FD_OK)
+			return err;
+		for (err = fd_cursor_seek(&cur, w->resume ? w->key : NULL,
+		    w->key_len, true, &kv); err == FD_OK && !o.failed &&
+		    n < max_names; err = fd_cursor_next(&cur, &kv), n++) {
+			if (db == FD_DB_GROUPS)
+				write_group(&o, st, txn, &kv, origin);
+			else
+				write_status(&o, z, &kv, origin);
+			/* keys are labels or app names: at most 63 bytes */
+			w->key_len = kv.key_len < sizeof(w->key) ? kv.key_len :
+			    sizeof(w->key);
+			memcpy(w->key, kv.key, w->key_len);
+			w->resume = true;
+		}
+		fd_cursor_close(&cur);
+		if (err != FD_OK && err != FD_ENOTFOUND)
+			return err;
+		if (err == FD_ENOTFOUND) {
+			/* this table is done: the next one from its start */
+			w->phase = w->phase == FD_ZONEFILE_GROUPS ?
+			    FD_ZONEFILE_STATUS : FD_ZONEFILE_DONE;
+			w->resume = false;
+			w->key_len = 0;
+		}
+	}
+	return o.failed ? FD_ENOMEM : FD_OK;
+}
+
 enum fd_err
 fd_zonefile_write(const struct fd_zone *z, const struct fd_store *st,
     MDB_txn *txn, fd_emit_fn emit, void *arg)
 {
-	struct out o = {emit, arg, 0};
-	char origin[FD_DNAME_TEXT_MAX], owner[FD_DNAME_TEXT_MAX + 80];
-	char target[FD_DNAME_TEXT_MAX];
-	struct fd_cursor cur;
-	struct fd_kv kv;
-	enum fd_err err;
+	struct fd_zonefile_walk w;
+	enum fd_err err = FD_OK;
 
-	wire_text(z->origin, z->origin_len, origin);
-	write_apex(&o, z, origin, fd_store_serial(st, txn));
-
-	if ((err = fd_cursor_open(st, txn, FD_DB_GROUPS, &cur)) != FD_OK)
-		return err;
-	for (err = fd_cursor_seek(&cur, NULL, 0, false, &kv);
-	    err == FD_OK && !o.failed; err = fd_cursor_next(&cur, &kv)) {
-		struct fd_group_view g;
-		struct fd_app_view a;
-
-		if (fd_group_decode(kv.val, kv.val_len, &g) != FD_OK ||
-		    fd_store_active_app(st, txn, &g, &a) != FD_OK)
-			continue;   /* reserved: nothing to serve */
-		snprintf(owner, sizeof(owner), "%.*s.%s", (int)kv.key_len,
-		    (const char *)kv.key, origin);
-		if (a.kind == FD_APP_CNAME)
-			outf(&o, "%s\t%u\tIN\tCNAME\t%s\n", owner, g.ttl,
-			    wire_text(a.cname_wire, a.cname_len, target));
-		else
-			write_addrs(&o, owner, g.ttl, a.n4, a.a4, a.n6, a.a6);
-	}
-	fd_cursor_close(&cur);
-
-	if ((err = fd_cursor_open(st, txn, FD_DB_APPS, &cur)) != FD_OK)
-		return err;
-	for (err = fd_cursor_seek(&cur, NULL, 0, false, &kv);
-	    err == FD_OK && !o.failed; err = fd_cursor_next(&cur, &kv)) {
-		struct fd_app_view a;
-
-		if (fd_app_decode(kv.val, kv.val_len, &a) != FD_OK)
-			continue;
-		outf(&o, "%s._status.%s\t%u\tIN\tTXT\t\"%s\"\n", a.status_label,
-		    origin, z->default_ttl,
-		    fd_app_status_name(fd_app_status_of(&a)));
-	}
-	fd_cursor_close(&cur);
-	return o.failed ? FD_ENOMEM : FD_OK;
+	fd_zonefile_begin(&w);
+	while (err == FD_OK && !fd_zonefile_done(&w))
+		err = fd_zonefile_step(&w, z, st, txn, SIZE_MAX, emit, arg);
+	return err;
 }

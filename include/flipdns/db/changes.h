@@ -22,16 +22,29 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/types.h>
+#include <jansson.h>
 #include <lmdb.h>
 
 #include "flipdns/db/store.h"
 
 #define FD_TTL_MAX 86400   /* a day: failover TTLs are short by design */
 
+/*
+ * Who made a change, for history and logs: a local user (name and uid, from
+ * the control socket's peer credentials), or a source inside the daemon
+ * ("health", "import", "reload") with uid FD_ACTOR_NO_UID.
+ */
+#define FD_ACTOR_NO_UID ((uid_t)-1)
+#define FD_ACTOR_NAME_MAX 64
+struct fd_actor {
+	char name[FD_ACTOR_NAME_MAX];
+	uid_t uid;
+};
+
 struct fd_change {
 	struct fd_store *st;
 	MDB_txn *txn;          /* a write transaction */
-	uid_t uid;             /* who asked, for history */
+	struct fd_actor actor; /* who asked, for history */
 	uint64_t now;          /* unix seconds, for created/updated/history */
 	const char *origin;    /* zone origin text, trailing dot */
 	/* labels taken by in-zone names (nameservers, "_status") */
@@ -41,6 +54,14 @@ struct fd_change {
 	                          row or serial; the import writes one */
 	uint32_t serial;       /* out: the zone serial after the change */
 	bool changed;          /* out: false when the request was a no-op */
+	/*
+	 * out: the names whose records the change altered, relative to the
+	 * origin ("k3x9q2m7ab4c", "<status label>._status"), as a JSON array
+	 * of strings, created on first use and owned by the caller (who
+	 * json_decref()s it).  The writer hands them to its post-commit hooks
+	 * (NOTIFY, IXFR, logs, metrics).  NULL when nothing changed.
+	 */
+	json_t *touched;
 	char msg[640];         /* out: what is wrong, on error */
 };
 

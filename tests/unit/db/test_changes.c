@@ -37,7 +37,7 @@ begin(struct fx *f)
 	memset(&f->c, 0, sizeof(f->c));
 	f->c.st = f->base.st;
 	f->c.txn = f->txn;
-	f->c.uid = 1000;
+	f->c.actor.uid = 1000;
 	f->c.now = 1764000000;
 	f->c.origin = ORIGIN;
 	f->c.reserved = reserved;
