@@ -53,6 +53,11 @@ struct ctl_argv {
 struct ctl_payload {
 	char *data;
 	size_t len;
+	/*
+	 * Set by the caller of ctl_call: a reply's stream (export) is
+	 * written here as it arrives instead of being held in data.
+	 */
+	FILE *sink;
 };
 
 struct ctl_cmd;

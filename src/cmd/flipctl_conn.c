@@ -3,7 +3,9 @@
  *
  * Framing is a JSON object per line each way (README, "Control
  * protocol"); a line with "payload": N is followed by N raw bytes
- * (import's YAML going in, export's zone file coming out).  flipctl sends
+ * (import's YAML going in); a reply with "stream": true is followed by
+ * chunks, each a line with its length and that many bytes, until a line
+ * "0" (export's zone file coming out, never whole in the daemon).  flipctl sends
  * one request per connection, so the reply's id needs no matching.  A
  * refused peer may be answered and disconnected before its request is
  * read: a failed write is not the end, the reply may still be waiting.
@@ -186,6 +188,48 @@ read_payload(struct reader *r, size_t end)
 	return CTL_OK;
 }
 
+/*
+ * The chunks of a stream after the reply line (which ends at consumed),
+ * written to out->sink.  The clock restarts with each chunk: a long
+ * export is fine as long as it moves.
+ */
+static int
+read_stream(struct reader *r, size_t consumed, struct ctl_payload *out)
+{
+	size_t linelen, n;
+	char *end;
+	int rc;
+
+	for (;;) {
+		memmove(r->buf, r->buf + consumed, r->len - consumed);
+		r->len -= consumed;
+		r->deadline = now_ms() + (long long)r->c->timeout * 1000;
+		if ((rc = read_line(r, &linelen)) != CTL_OK)
+			goto short_stream;
+		r->buf[linelen] = '\0';
+		n = strtoull(r->buf, &end, 10);
+		if (linelen == 0 || *end != '\0' || r->buf[0] == '-' ||
+		    n > CTL_PAYLOAD_MAX) {
+			fprintf(stderr, "flipctl: malformed stream from %s\n",
+			    r->c->socket);
+			return CTL_EUNREACH;
+		}
+		if (n == 0)
+			return CTL_OK;
+		if ((rc = read_payload(r, linelen + 1 + n)) != CTL_OK)
+			goto short_stream;
+		if (fwrite(r->buf + linelen + 1, 1, n, out->sink) != n) {
+			fprintf(stderr, "flipctl: writing the output failed\n");
+			return CTL_EFAIL;
+		}
+		consumed = linelen + 1 + n;
+	}
+short_stream:
+	fprintf(stderr, "flipctl: the stream from %s ended early: the output "
+	    "is incomplete\n", r->c->socket);
+	return rc;
+}
+
 /* Turn the reply into *result (and *out), or report the daemon's error. */
 static int
 decode_reply(struct reader *r, size_t linelen, json_t **result,
@@ -234,6 +278,15 @@ decode_reply(struct reader *r, size_t linelen, json_t **result,
 			r->buf = NULL;
 		}
 	}
+	if (json_is_true(json_object_get(reply, "stream"))) {
+		if (out == NULL || out->sink == NULL) {
+			fprintf(stderr, "flipctl: unexpected stream from %s\n",
+			    r->c->socket);
+			goto done;
+		}
+		if ((rc = read_stream(r, linelen + 1, out)) != CTL_OK)
+			goto done;
+	}
 	res = json_object_get(reply, "result");
 	*result = res != NULL ? json_incref(res) : json_object();
 	rc = CTL_OK;
@@ -253,8 +306,10 @@ ctl_call(const struct ctl *c, const char *cmd, json_t *args,
 	int rc = CTL_EUNREACH;
 
 	memset(&r, 0, sizeof(r));
-	if (out != NULL)
-		memset(out, 0, sizeof(*out));
+	if (out != NULL) {
+		out->data = NULL;
+		out->len = 0;
+	}
 	r.c = c;
 	r.fd = -1;
 	req = json_pack("{s:i, s:i, s:s, s:O}", "v", CTL_PROTO_VERSION,

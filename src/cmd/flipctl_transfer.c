@@ -4,7 +4,7 @@
  *
  * import reads the whole file first: the daemon checks and commits all
  * of it in one transaction, so there is nothing to stream.  export
- * writes the daemon's master file to stdout as it came.
+ * writes the daemon's master file to stdout as its chunks arrive.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -81,20 +81,21 @@ ctl_cmd_import(struct ctl *c, const struct ctl_cmd *cmd, struct ctl_argv *a)
 	return rc;
 }
 
-/* The zone file is the output, with or without --json. */
+/*
+ * The zone file is the output, with or without --json, written as its
+ * chunks arrive: neither end holds a million-group zone in memory.
+ */
 int
 ctl_cmd_export(struct ctl *c, const struct ctl_cmd *cmd, struct ctl_argv *a)
 {
-	struct ctl_payload out;
+	struct ctl_payload out = {NULL, 0, stdout};
 	json_t *result;
 	int rc;
 
 	rc = ctl_call(c, cmd->proto, a->args, NULL, &result, &out);
+	free(out.data);
 	if (rc != CTL_OK)
 		return rc;
 	json_decref(result);
-	if (out.data != NULL)
-		fwrite(out.data, 1, out.len, stdout);
-	free(out.data);
 	return ctl_flush_stdout();
 }

@@ -16,7 +16,6 @@
 #include "flipdns/db/import.h"
 #include "flipdns/db/render.h"
 #include "flipdns/db/txn.h"
-#include "flipdns/dns/zonefile.h"
 
 struct cmd_ctx {
 	const struct fd_cmd_env *env;
@@ -30,10 +29,17 @@ struct cmd_ctx {
 
 typedef enum fd_err (*cmd_fn)(struct cmd_ctx *x, json_t **result);
 
-struct cmd_row {
+/* How a command runs (commands.h). */
+enum cmd_mode {
+	CMD_READ,     /* in a read snapshot of its own */
+	CMD_WRITE,    /* in the writer's transaction */
+	CMD_STREAM,   /* a read whose answer streams after it (export) */
+};
+
+struct fd_command {
 	const char *name;
 	cmd_fn fn;
-	bool writes;
+	enum cmd_mode mode;
 	const char *const *args;   /* NULL-terminated names accepted */
 };
 
@@ -485,45 +491,13 @@ cmd_import(struct cmd_ctx *x, json_t **result)
 	return FD_OK;
 }
 
-struct grow {
-	char *data;
-	size_t len, cap;
-};
-
-static int
-grow_emit(void *arg, const char *data, size_t len)
-{
-	struct grow *g = arg;
-
-	if (g->len + len > g->cap) {
-		size_t cap = g->cap ? g->cap * 2 : 1 << 16;
-		char *n;
-
-		while (cap < g->len + len)
-			cap *= 2;
-		if ((n = realloc(g->data, cap)) == NULL)
-			return -1;
-		g->data = n;
-		g->cap = cap;
-	}
-	memcpy(g->data + g->len, data, len);
-	g->len += len;
-	return 0;
-}
-
+/*
+ * The zone file itself streams after this line, from the same read
+ * transaction (control.c, fd_zonefile_step): never whole in memory.
+ */
 static enum fd_err
 cmd_export(struct cmd_ctx *x, json_t **result)
 {
-	struct grow g = {NULL, 0, 0};
-	enum fd_err err;
-
-	err = fd_zonefile_write(x->env->zone, x->env->st, x->txn, grow_emit, &g);
-	if (err != FD_OK) {
-		free(g.data);
-		ERR(x, err, "export failed: %s", fd_strerror(err));
-	}
-	x->out->data = g.data;
-	x->out->len = g.len;
 	*result = json_pack("{s:I}", "serial",
 	    (json_int_t)fd_store_serial(x->env->st, x->txn));
 	return FD_OK;
@@ -542,23 +516,23 @@ static const char *const args_history[] = {"address", "limit", NULL};
 static const char *const args_import[] = {"name", NULL};
 static const char *const args_list[] = {"after", "limit", NULL};
 
-static const struct cmd_row cmd_table[] = {
-	{"app.add", cmd_app_add, true, args_app_write},
-	{"app.set", cmd_app_set, true, args_app_write},
-	{"app.list", cmd_app_list, false, args_list},
-	{"app.show", cmd_app_show, false, args_name},
-	{"app.remove", cmd_app_remove, true, args_name},
-	{"app.status", cmd_app_status, false, args_name},
-	{"group.create", cmd_group_create, true, args_group_create},
-	{"group.list", cmd_group_list, false, args_list},
-	{"group.show", cmd_group_show, false, args_address},
-	{"group.set", cmd_group_set, true, args_group_set},
-	{"group.switch", cmd_group_switch, true, args_group_switch},
-	{"group.delete", cmd_group_delete, true, args_address},
-	{"history", cmd_history, false, args_history},
-	{"status", cmd_status, false, args_none},
-	{"import", cmd_import, true, args_import},
-	{"export", cmd_export, false, args_none},
+static const struct fd_command cmd_table[] = {
+	{"app.add", cmd_app_add, CMD_WRITE, args_app_write},
+	{"app.set", cmd_app_set, CMD_WRITE, args_app_write},
+	{"app.list", cmd_app_list, CMD_READ, args_list},
+	{"app.show", cmd_app_show, CMD_READ, args_name},
+	{"app.remove", cmd_app_remove, CMD_WRITE, args_name},
+	{"app.status", cmd_app_status, CMD_READ, args_name},
+	{"group.create", cmd_group_create, CMD_WRITE, args_group_create},
+	{"group.list", cmd_group_list, CMD_READ, args_list},
+	{"group.show", cmd_group_show, CMD_READ, args_address},
+	{"group.set", cmd_group_set, CMD_WRITE, args_group_set},
+	{"group.switch", cmd_group_switch, CMD_WRITE, args_group_switch},
+	{"group.delete", cmd_group_delete, CMD_WRITE, args_address},
+	{"history", cmd_history, CMD_READ, args_history},
+	{"status", cmd_status, CMD_READ, args_none},
+	{"import", cmd_import, CMD_WRITE, args_import},
+	{"export", cmd_export, CMD_STREAM, args_none},
 };
 
 /*
@@ -586,7 +560,7 @@ fd_command_error(json_t *id, enum fd_err err, const char *msg)
 	    "code", fd_err_code(err), "message", m);
 }
 
-static const struct cmd_row *
+static const struct fd_command *
 cmd_find(const char *name)
 {
 	for (size_t i = 0; i < sizeof(cmd_table) / sizeof(cmd_table[0]); i++)
@@ -596,7 +570,7 @@ cmd_find(const char *name)
 }
 
 static enum fd_err
-check_args(struct cmd_ctx *x, const struct cmd_row *row)
+check_args(struct cmd_ctx *x, const struct fd_command *row)
 {
 	const char *key;
 	json_t *val;
@@ -614,26 +588,18 @@ check_args(struct cmd_ctx *x, const struct cmd_row *row)
 }
 
 json_t *
-fd_command_run(const struct fd_cmd_env *env, MDB_txn *batch, uid_t uid,
-    json_t *req, const struct fd_payload *in, struct fd_payload *out,
-    bool *wrote)
+fd_command_decode(json_t *req, const struct fd_command **cmd)
 {
-	const struct cmd_row *row;
+	const struct fd_command *row;
 	struct cmd_ctx x;
-	json_t *id, *v, *result = NULL, *resp;
+	json_t *id, *v;
 	const char *name;
 	enum fd_err err;
 
-	*wrote = false;
-	memset(&x, 0, sizeof(x));
-	x.env = env;
-	x.in = in;
-	x.out = out;
-	out->data = NULL;
-	out->len = 0;
-	id = json_object_get(req, "id");
+	*cmd = NULL;
 	if (!json_is_object(req))
 		return fd_command_error(NULL, FD_EPROTO, "a request is a JSON object");
+	id = json_object_get(req, "id");
 	v = json_object_get(req, "v");
 	if (v != NULL && (!json_is_integer(v) ||
 	    json_integer_value(v) != FD_PROTO_VERSION))
@@ -642,62 +608,60 @@ fd_command_run(const struct fd_cmd_env *env, MDB_txn *batch, uid_t uid,
 	name = json_string_value(json_object_get(req, "cmd"));
 	if (name == NULL)
 		return fd_command_error(id, FD_EPROTO, "missing 'cmd' string");
+	memset(&x, 0, sizeof(x));
 	if ((row = cmd_find(name)) == NULL) {
 		snprintf(x.msg, sizeof(x.msg), "unknown command '%s'", name);
 		return fd_command_error(id, FD_EPROTO, x.msg);
 	}
 	x.args = json_object_get(req, "args");
-	if (x.args == NULL)
-		x.args = json_object();
-	else if (!json_is_object(x.args))
+	if (x.args != NULL && !json_is_object(x.args))
 		return fd_command_error(id, FD_EPROTO, "'args' must be an object");
-	else
-		json_incref(x.args);
-	if ((err = check_args(&x, row)) != FD_OK)
-		goto out;
+	if (x.args != NULL && (err = check_args(&x, row)) != FD_OK)
+		return fd_command_error(id, err, x.msg);
+	*cmd = row;
+	return NULL;
+}
 
-	if (!row->writes) {
-		x.txn = batch;
-		err = row->fn(&x, &result);
-		goto out;
-	}
-	/* A nested transaction: this command alone is undone on failure. */
-	if ((err = fd_txn_begin_write(env->st, batch, &x.txn)) != FD_OK) {
-		snprintf(x.msg, sizeof(x.msg), "%s", fd_strerror(err));
-		goto out;
-	}
-	x.chg.st = env->st;
-	x.chg.txn = x.txn;
-	x.chg.actor.uid = uid;
-	x.chg.now = (uint64_t)time(NULL);
-	x.chg.origin = env->cfg->origin;
-	x.chg.reserved = env->reserved;
-	x.chg.n_reserved = env->n_reserved;
-	err = row->fn(&x, &result);
-	if (err != FD_OK && x.msg[0] == '\0')
-		snprintf(x.msg, sizeof(x.msg), "%s", x.chg.msg[0] ? x.chg.msg :
-		    fd_strerror(err));
-	if (err == FD_OK) {
-		if ((err = fd_txn_commit(x.txn)) != FD_OK) {
-			snprintf(x.msg, sizeof(x.msg), "%s", fd_strerror(err));
-		} else {
-			*wrote = x.chg.changed;
-		}
-	} else {
-		fd_txn_abort(x.txn);
-	}
-out:
-	json_decref(x.args);
+bool
+fd_command_writes(const struct fd_command *cmd)
+{
+	return cmd->mode == CMD_WRITE;
+}
+
+bool
+fd_command_streams(const struct fd_command *cmd)
+{
+	return cmd->mode == CMD_STREAM;
+}
+
+/* Run a decoded command's handler in x (txn, and chg for writes, set). */
+static json_t *
+command_exec(struct cmd_ctx *x, const struct fd_command *row, json_t *req,
+    enum fd_err *errp)
+{
+	json_t *id = json_object_get(req, "id"), *result = NULL, *resp;
+	struct fd_payload *out = x->out;
+	enum fd_err err;
+
+	out->data = NULL;
+	out->len = 0;
+	x->args = json_object_get(req, "args");
+	x->args = x->args != NULL ? json_incref(x->args) : json_object();
+	err = row->fn(x, &result);
+	if (err != FD_OK && x->msg[0] == '\0')
+		snprintf(x->msg, sizeof(x->msg), "%s", x->chg.msg[0] ?
+		    x->chg.msg : fd_strerror(err));
+	json_decref(x->args);
+	*errp = err;
 	if (err != FD_OK) {
 		json_decref(result);
 		free(out->data);
 		out->data = NULL;
 		out->len = 0;
 		if (err == FD_EFULL)
-			snprintf(x.msg, sizeof(x.msg), "store full: raise "
+			snprintf(x->msg, sizeof(x->msg), "store full: raise "
 			    "storage.map_size");
-		return fd_command_error(id, err, x.msg[0] ? x.msg :
-		    fd_strerror(err));
+		return fd_command_error(id, err, x->msg);
 	}
 	resp = json_pack("{s:i, s:O, s:b, s:o}", "v", FD_PROTO_VERSION,
 	    "id", id ? id : json_null(), "ok", 1,
@@ -705,5 +669,45 @@ out:
 	if (out->data != NULL)
 		json_object_set_new(resp, "payload", json_integer(
 		    (json_int_t)out->len));
+	return resp;
+}
+
+json_t *
+fd_command_read(const struct fd_cmd_env *env, const struct fd_command *cmd,
+    MDB_txn *txn, json_t *req, const struct fd_payload *in,
+    struct fd_payload *out)
+{
+	struct cmd_ctx x;
+	enum fd_err err;
+
+	memset(&x, 0, sizeof(x));
+	x.env = env;
+	x.txn = txn;
+	x.in = in;
+	x.out = out;
+	return command_exec(&x, cmd, req, &err);
+}
+
+json_t *
+fd_command_write(const struct fd_cmd_env *env, const struct fd_command *cmd,
+    struct fd_change *c, json_t *req, const struct fd_payload *in,
+    struct fd_payload *out, enum fd_err *err)
+{
+	struct cmd_ctx x;
+	json_t *resp;
+
+	memset(&x, 0, sizeof(x));
+	x.env = env;
+	x.txn = c->txn;
+	x.in = in;
+	x.out = out;
+	/*
+	 * The handlers make their change in the context's own fd_change:
+	 * the writer's, copied in and back, so they need not know who runs
+	 * them.
+	 */
+	x.chg = *c;
+	resp = command_exec(&x, cmd, req, err);
+	*c = x.chg;
 	return resp;
 }

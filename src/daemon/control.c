@@ -1,88 +1,66 @@
 /*
- * control.c - the control socket server; see control.h.
+ * control.c - the control socket server; see control.h and
+ * control_conn.h.
+ *
+ * Reads request lines (and payloads), answers each connection's requests
+ * in order: reads in a snapshot of the control's own reader, writes
+ * through the writer (writer.h), streams through control_stream.c.
  */
 #include <errno.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/queue.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
 #include <event2/buffer.h>
-#include <event2/bufferevent.h>
 #include <event2/listener.h>
 
-#include "flipdns/daemon/control.h"
-#include "flipdns/db/txn.h"
+#include "control_conn.h"
+#include "flipdns/daemon/writer.h"
 #include "flipdns/util/log.h"
-
-struct conn;
-
-/* One request waiting for the batch, or an error waiting its turn. */
-struct pending {
-	TAILQ_ENTRY(pending) entry;
-	struct conn *conn;
-	json_t *req;      /* NULL: resp is already made (framing error) */
-	json_t *resp;
-	struct fd_payload in, out;
-	bool wrote;
-};
-TAILQ_HEAD(pending_list, pending);
-
-struct conn {
-	struct fd_control *ctl;
-	struct bufferevent *bev;
-	LIST_ENTRY(conn) entry;    /* ctl->conns: every connection not freed */
-	uid_t uid;
-	gid_t gid;
-	pid_t pid;
-	int npending;      /* queued requests still pointing at us */
-	bool dead;         /* peer gone; free when npending drops to 0 */
-	bool discarding;   /* inside an oversized line: skip to its end */
-	json_t *awaiting;  /* a request whose payload is still arriving */
-	size_t payload_len;
-	bool close_after_write;
-};
-
-struct fd_control {
-	const struct fd_cmd_env *env;
-	struct event_base *base;
-	struct evconnlistener *listener;
-	struct event *flush_ev;     /* runs the batch after this loop turn's reads */
-	struct event *resume_ev;    /* re-enables accept after EMFILE */
-	struct pending_list pending;
-	LIST_HEAD(, conn) conns;
-	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
-};
 
 static void conn_free(struct conn *c);
 
-static void
-queue_push(struct conn *c, json_t *req, json_t *resp, struct fd_payload *in)
+static struct request *
+request_push(struct conn *c, json_t *req, json_t *resp, struct fd_payload *in)
 {
-	struct fd_control *ctl = c->ctl;
-	struct pending *p = calloc(1, sizeof(*p));
+	struct request *r = calloc(1, sizeof(*r));
 
-	if (p == NULL)
+	if (r == NULL)
 		fatal("calloc");
-	p->conn = c;
-	p->req = req;
-	p->resp = resp;
+	r->conn = c;
+	r->req = req;
+	r->resp = resp;
+	/* decoded on arrival: a bad request is answered in its turn */
+	if (req != NULL && (r->resp = fd_command_decode(req, &r->cmd)) == NULL)
+		r->state = REQ_NEW;
+	else
+		r->state = REQ_DONE;
 	if (in != NULL)
-		p->in = *in;
-	c->npending++;
-	TAILQ_INSERT_TAIL(&ctl->pending, p, entry);
-	event_active(ctl->flush_ev, EV_WRITE, 0);
+		r->in = *in;
+	TAILQ_INSERT_TAIL(&c->requests, r, entry);
+	return r;
+}
+
+static void
+request_free(struct request *r)
+{
+	json_decref(r->req);
+	json_decref(r->resp);
+	free(r->in.data);
+	free(r->out.data);
+	free(r);
 }
 
 /* A framing error answered in its turn, like any response. */
 static void
 queue_error(struct conn *c, json_t *id, const char *msg)
 {
-	queue_push(c, NULL, fd_command_error(id, FD_EPROTO, msg), NULL);
+	request_push(c, NULL, fd_command_error(id, FD_EPROTO, msg), NULL);
 }
 
 static void
@@ -117,62 +95,111 @@ conn_send(struct conn *c, json_t *resp, struct fd_payload *out)
 	}
 }
 
-/* Run every queued request in one write transaction, then answer them. */
-static void
-control_flush(evutil_socket_t fd, short what, void *arg)
+/* The writer's side of a write request: run the command in its change. */
+static enum fd_err
+request_apply(struct fd_change *chg, void *arg)
 {
-	struct fd_control *ctl = arg;
-	struct pending_list batch;
-	struct pending *p;
-	MDB_txn *txn = NULL;
-	bool any_write = false;
+	struct request *r = arg;
 	enum fd_err err;
 
-	TAILQ_INIT(&batch);
-	TAILQ_CONCAT(&batch, &ctl->pending, entry);
-	err = fd_txn_begin_write(ctl->env->st, NULL, &txn);
-	TAILQ_FOREACH(p, &batch, entry) {
-		if (p->req == NULL)
-			continue;
-		if (err != FD_OK)
-			p->resp = fd_command_error(json_object_get(p->req, "id"),
-			    err, "cannot begin a transaction");
-		else
-			p->resp = fd_command_run(ctl->env, txn, p->conn->uid,
-			    p->req, p->in.data ? &p->in : NULL, &p->out,
-			    &p->wrote);
-		any_write |= p->wrote;
+	r->resp = fd_command_write(r->conn->ctl->env, r->cmd, chg, r->req,
+	    r->in.data ? &r->in : NULL, &r->out, &err);
+	return err;
+}
+
+/* After the commit: the response made in the transaction, or why not. */
+static void
+request_done(void *arg, enum fd_err err, const struct fd_change *chg)
+{
+	struct request *r = arg;
+	struct conn *c = r->conn;
+
+	if (err != FD_OK && (r->resp == NULL ||
+	    json_is_true(json_object_get(r->resp, "ok")))) {
+		/* refused by the commit, not by the command: nothing kept */
+		json_decref(r->resp);
+		free(r->out.data);
+		r->out.data = NULL;
+		r->resp = fd_command_error(json_object_get(r->req, "id"), err,
+		    chg->msg);
 	}
-	if (err == FD_OK) {
-		/* Durable before acknowledged: commit (with fsync) first. */
-		err = any_write ? fd_txn_commit(txn) : (fd_txn_abort(txn), FD_OK);
-		if (err != FD_OK) {
-			log_warnx("control: commit failed: %s", fd_strerror(err));
-			TAILQ_FOREACH(p, &batch, entry) {
-				if (!p->wrote)
-					continue;
-				json_decref(p->resp);
-				free(p->out.data);
-				p->out.data = NULL;
-				p->resp = fd_command_error(json_object_get(p->req,
-				    "id"), err, err == FD_EFULL ?
-				    "store full: raise storage.map_size" :
-				    "commit failed; nothing was changed");
-			}
+	r->state = REQ_DONE;
+	c->nsubmitted--;
+	if (c->dead) {
+		if (c->nsubmitted == 0)
+			conn_free(c);
+		return;
+	}
+	conn_advance(c);
+}
+
+/* Hand r and the writes right behind it to the writer, as one burst. */
+static void
+submit_writes(struct conn *c, struct request *r)
+{
+	struct fd_writer *w = c->ctl->writer;
+
+	for (; r != NULL && r->state == REQ_NEW && fd_command_writes(r->cmd);
+	    r = TAILQ_NEXT(r, entry)) {
+		if (fd_writer_submit(w, &c->actor, request_apply, request_done,
+		    r) != FD_OK) {
+			r->resp = fd_command_error(json_object_get(r->req, "id"),
+			    FD_ENOMEM, NULL);
+			r->state = REQ_DONE;
+			return;
 		}
+		r->state = REQ_SUBMITTED;
+		c->nsubmitted++;
 	}
-	while ((p = TAILQ_FIRST(&batch)) != NULL) {
-		TAILQ_REMOVE(&batch, p, entry);
-		if (!p->conn->dead)
-			conn_send(p->conn, p->resp, &p->out);
-		if (--p->conn->npending == 0 && p->conn->dead)
-			conn_free(p->conn);
-		json_decref(p->req);
-		json_decref(p->resp);
-		free(p->in.data);
-		free(p->out.data);
-		free(p);
+}
+
+/* A read command in a fresh snapshot: it sees every committed change. */
+static void
+run_read(struct conn *c, struct request *r)
+{
+	struct fd_control *ctl = c->ctl;
+	enum fd_err err;
+
+	if ((err = fd_reader_begin(&ctl->reader)) != FD_OK) {
+		r->resp = fd_command_error(json_object_get(r->req, "id"), err,
+		    "cannot begin a read transaction");
+	} else {
+		r->resp = fd_command_read(ctl->env, r->cmd, ctl->reader.txn,
+		    r->req, r->in.data ? &r->in : NULL, &r->out);
+		fd_reader_end(&ctl->reader);
 	}
+	r->state = REQ_DONE;
+}
+
+void
+conn_advance(struct conn *c)
+{
+	struct request *r;
+
+	while (!c->dead && c->stream == NULL &&
+	    (r = TAILQ_FIRST(&c->requests)) != NULL) {
+		if (r->state == REQ_SUBMITTED)
+			return;    /* its commit comes first */
+		if (r->state == REQ_NEW) {
+			if (fd_command_writes(r->cmd)) {
+				submit_writes(c, r);
+				continue;
+			} else if (fd_command_streams(r->cmd)) {
+				TAILQ_REMOVE(&c->requests, r, entry);
+				if (stream_start(c, r) != FD_OK)
+					conn_send(c, r->resp, NULL);
+				request_free(r);
+				continue;
+			} else
+				run_read(c, r);
+		}
+		TAILQ_REMOVE(&c->requests, r, entry);
+		conn_send(c, r->resp, &r->out);
+		request_free(r);
+	}
+	if (!c->dead && c->close_after_write && TAILQ_EMPTY(&c->requests) &&
+	    c->stream == NULL)
+		bufferevent_enable(c->bev, EV_WRITE);
 }
 
 static void
@@ -189,13 +216,13 @@ conn_read(struct bufferevent *bev, void *arg)
 			struct fd_payload pl;
 
 			if (evbuffer_get_length(in) < c->payload_len)
-				return;
+				break;
 			pl.len = c->payload_len;
 			if ((pl.data = malloc(pl.len + 1)) == NULL)
 				fatal("malloc");
 			evbuffer_remove(in, pl.data, pl.len);
 			pl.data[pl.len] = '\0';
-			queue_push(c, c->awaiting, NULL, &pl);
+			request_push(c, c->awaiting, NULL, &pl);
 			c->awaiting = NULL;
 			continue;
 		}
@@ -204,7 +231,7 @@ conn_read(struct bufferevent *bev, void *arg)
 
 			if (nl.pos < 0) {
 				evbuffer_drain(in, evbuffer_get_length(in));
-				return;
+				break;
 			}
 			evbuffer_drain(in, (size_t)nl.pos + 1);
 			c->discarding = false;
@@ -216,7 +243,7 @@ conn_read(struct bufferevent *bev, void *arg)
 				queue_error(c, NULL, "request longer than 64 KiB");
 				continue;
 			}
-			return;
+			break;
 		}
 		if (len > FD_CONTROL_MAX_LINE) {
 			queue_error(c, NULL, "request longer than 64 KiB");
@@ -240,16 +267,17 @@ conn_read(struct bufferevent *bev, void *arg)
 				c->close_after_write = true;
 				bufferevent_disable(bev, EV_READ);
 				free(line);
-				return;
+				break;
 			} else if (plen != NULL) {
 				c->awaiting = req;
 				c->payload_len = (size_t)json_integer_value(plen);
 			} else {
-				queue_push(c, req, NULL, NULL);
+				request_push(c, req, NULL, NULL);
 			}
 		}
 		free(line);
 	}
+	conn_advance(c);
 }
 
 static void
@@ -257,7 +285,12 @@ conn_write(struct bufferevent *bev, void *arg)
 {
 	struct conn *c = arg;
 
-	if (c->close_after_write && c->npending == 0) {
+	if (c->stream != NULL) {
+		stream_fill(c);
+		return;
+	}
+	if (c->close_after_write && TAILQ_EMPTY(&c->requests) &&
+	    c->nsubmitted == 0) {
 		c->dead = true;
 		conn_free(c);
 	}
@@ -270,7 +303,8 @@ conn_event(struct bufferevent *bev, short what, void *arg)
 
 	if (what & (BEV_EVENT_EOF | BEV_EVENT_ERROR)) {
 		c->dead = true;
-		if (c->npending == 0)
+		stream_free(c);
+		if (c->nsubmitted == 0)
 			conn_free(c);
 		else
 			bufferevent_disable(bev, EV_READ | EV_WRITE);
@@ -280,10 +314,31 @@ conn_event(struct bufferevent *bev, short what, void *arg)
 static void
 conn_free(struct conn *c)
 {
+	struct request *r;
+
+	stream_free(c);
+	while ((r = TAILQ_FIRST(&c->requests)) != NULL) {
+		TAILQ_REMOVE(&c->requests, r, entry);
+		request_free(r);
+	}
 	LIST_REMOVE(c, entry);
 	json_decref(c->awaiting);
 	bufferevent_free(c->bev);
 	free(c);
+}
+
+/* The peer's user name for history; its uid when it has none. */
+static void
+actor_of(uid_t uid, struct fd_actor *a)
+{
+	struct passwd pw, *res = NULL;
+	char buf[1024];
+
+	a->uid = uid;
+	if (getpwuid_r(uid, &pw, buf, sizeof(buf), &res) == 0 && res != NULL)
+		snprintf(a->name, sizeof(a->name), "%s", pw.pw_name);
+	else
+		snprintf(a->name, sizeof(a->name), "uid %u", (unsigned)uid);
 }
 
 static bool
@@ -320,7 +375,8 @@ control_accept(struct evconnlistener *l, evutil_socket_t fd,
 	}
 	c->ctl = ctl;
 	LIST_INSERT_HEAD(&ctl->conns, c, entry);
-	c->uid = cred.uid;
+	TAILQ_INIT(&c->requests);
+	actor_of(cred.uid, &c->actor);
 	c->gid = cred.gid;
 	c->pid = cred.pid;
 	c->bev = bufferevent_socket_new(ctl->base, fd, BEV_OPT_CLOSE_ON_FREE);
@@ -434,7 +490,7 @@ socket_claim(const struct sockaddr_un *sun)
 
 enum fd_err
 fd_control_open(struct event_base *base, const struct fd_cmd_env *env,
-    struct fd_control **out)
+    struct fd_writer *writer, struct fd_control **out)
 {
 	struct fd_control *ctl;
 	struct sockaddr_un sun;
@@ -457,9 +513,13 @@ fd_control_open(struct event_base *base, const struct fd_cmd_env *env,
 	if ((ctl = calloc(1, sizeof(*ctl))) == NULL)
 		return FD_ENOMEM;
 	ctl->env = env;
+	ctl->writer = writer;
 	ctl->base = base;
-	TAILQ_INIT(&ctl->pending);
 	LIST_INIT(&ctl->conns);
+	if ((err = fd_reader_open(env->st, &ctl->reader)) != FD_OK) {
+		free(ctl);
+		return err;
+	}
 	strcpy(ctl->path, sun.sun_path);
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0)) < 0)
@@ -480,10 +540,7 @@ fd_control_open(struct event_base *base, const struct fd_cmd_env *env,
 		goto syserr;
 	fd = -1;
 	evconnlistener_set_error_cb(ctl->listener, control_accept_error);
-	ctl->flush_ev = event_new(base, -1, 0, control_flush, ctl);
 	ctl->resume_ev = evtimer_new(base, control_resume, ctl);
-	/* Lowest priority: the batch runs once every ready read is queued. */
-	event_priority_set(ctl->flush_ev, event_base_get_npriorities(base) - 1);
 	*out = ctl;
 	return FD_OK;
 syserr:
@@ -492,6 +549,7 @@ syserr:
 		close(fd);
 	if (ctl->listener)
 		evconnlistener_free(ctl->listener);
+	fd_reader_close(&ctl->reader);
 	free(ctl);
 	return err;
 }
@@ -504,8 +562,8 @@ fd_control_close(struct fd_control *ctl)
 	if (ctl == NULL)
 		return;
 	evconnlistener_free(ctl->listener);
-	if (!TAILQ_EMPTY(&ctl->pending))
-		control_flush(-1, 0, ctl);
+	/* Requests already with the writer are committed and answered. */
+	fd_writer_flush(ctl->writer);
 	/*
 	 * The event loop is over: hand each peer the answers still in its
 	 * output buffer (committed changes among them) with one write, as
@@ -520,8 +578,8 @@ fd_control_close(struct fd_control *ctl)
 			(void)evbuffer_write(ob, bufferevent_getfd(c->bev));
 		conn_free(c);
 	}
-	event_free(ctl->flush_ev);
 	event_free(ctl->resume_ev);
+	fd_reader_close(&ctl->reader);
 	unlink(ctl->path);
 	free(ctl);
 }

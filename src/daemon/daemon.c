@@ -12,6 +12,7 @@
 #include "flipdns/daemon/daemon.h"
 #include "flipdns/util/log.h"
 #include "flipdns/daemon/server.h"
+#include "flipdns/daemon/writer.h"
 #include "flipdns/dns/zone.h"
 
 /* Labels under the origin that name something other than a group. */
@@ -55,6 +56,19 @@ reserved_labels(const struct fd_zone *z, struct daemon_labels *rl)
 	}
 }
 
+/*
+ * Post-commit hook: one line per commit, so an operator (and the tests)
+ * can see each commit once, after it is durable.  The per-change log
+ * (who, what, before -> after) is the history's job.
+ */
+static void
+log_commit(void *arg, const struct fd_commit_info *ci)
+{
+	log_info("commit: serial %u, %zu change%s, %zu refused, %s",
+	    ci->serial, ci->changes, ci->changes == 1 ? "" : "s", ci->refused,
+	    json_is_true(ci->touched) ? "every name touched" : "names touched");
+}
+
 static void
 on_signal(evutil_socket_t sig, short what, void *arg)
 {
@@ -70,6 +84,8 @@ fd_daemon_run(const struct fd_config *cfg)
 	struct fd_server *srv = NULL;
 	struct fd_store *st = NULL;
 	struct fd_control *ctl = NULL;
+	struct fd_writer *writer = NULL;
+	struct fd_write_env wenv;
 	struct event_base *base = NULL;
 	struct event *ev_term = NULL, *ev_int = NULL;
 	struct daemon_labels rl;
@@ -113,7 +129,15 @@ fd_daemon_run(const struct fd_config *cfg)
 	env.n_reserved = rl.n;
 	env.started = time(NULL);
 	env.zone = zone;
-	if ((err = fd_control_open(base, &env, &ctl)) != FD_OK) {
+	wenv.origin = cfg->origin;
+	wenv.reserved = rl.ptr;
+	wenv.n_reserved = rl.n;
+	if ((err = fd_writer_new(base, st, &wenv, &writer)) != FD_OK ||
+	    (err = fd_writer_hook_add(writer, log_commit, NULL)) != FD_OK) {
+		log_warnx("writer: %s", fd_strerror(err));
+		goto out;
+	}
+	if ((err = fd_control_open(base, &env, writer, &ctl)) != FD_OK) {
 		log_warn("cannot open control socket %s: %s", cfg->control_socket,
 		    fd_strerror(err));
 		goto out;
@@ -137,6 +161,7 @@ fd_daemon_run(const struct fd_config *cfg)
 out:
 	/* Control first: it finishes and answers in-flight requests. */
 	fd_control_close(ctl);
+	fd_writer_free(writer);
 	fd_server_stop(srv);
 	if (ev_term)
 		event_free(ev_term);

@@ -21,6 +21,7 @@ static const struct err_row err_table[] = {
 	[FD_EPROTO] = {"malformed request", "proto"},
 	[FD_EDENIED] = {"permission denied", "denied"},
 	[FD_EVERSION] = {"unsupported store or record version", "store"},
+	[FD_EBUSY] = {"busy", "busy"},
 };
 
 const char *

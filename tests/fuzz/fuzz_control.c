@@ -1,6 +1,8 @@
 /*
- * fuzz_control.c - libFuzzer target: one control-protocol request, run by
- * fd_command_run() against the fixed store of fixture.c.
+ * fuzz_control.c - libFuzzer target: one control-protocol request,
+ * decoded and run by the command table (fd_command_decode, then
+ * fd_command_read or fd_command_write) against the fixed store of
+ * fixture.c.
  *
  * Input: the request's JSON text, optionally followed by a NUL byte and
  * the request's payload (the YAML document of "import").  The JSON is
@@ -19,6 +21,8 @@
 #include <time.h>
 
 #include "flipdns/daemon/commands.h"
+#include "flipdns/db/changes.h"
+#include "flipdns/db/txn.h"
 #include "fixture.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
@@ -63,11 +67,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const uint8_t *nul = memchr(data, '\0', size);
 	size_t reqlen = nul ? (size_t)(nul - data) : size;
-	struct fd_payload in = {NULL, 0}, out;
+	struct fd_payload in = {NULL, 0}, out = {NULL, 0};
+	const struct fd_command *cmd;
+	struct fd_change chg;
 	json_error_t jerr;
 	json_t *req, *resp;
 	MDB_txn *txn;
-	bool wrote;
+	enum fd_err err;
 
 	if ((req = json_loadb((const char *)data, reqlen, 0, &jerr)) == NULL)
 		return 0;
@@ -78,12 +84,27 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			abort();
 		memcpy(in.data, nul + 1, in.len);
 	}
-	if (mdb_txn_begin(fd_store_env(env.st), NULL, 0, &txn) != 0)
+	if (fd_txn_begin_write(env.st, NULL, &txn) != FD_OK)
 		abort();
-	resp = fd_command_run(&env, txn, 0, req, nul ? &in : NULL, &out,
-	    &wrote);
+	if ((resp = fd_command_decode(req, &cmd)) == NULL) {
+		if (fd_command_writes(cmd)) {
+			/* as the writer would run it (writer.c run_one) */
+			memset(&chg, 0, sizeof(chg));
+			chg.st = env.st;
+			chg.txn = txn;
+			chg.now = (uint64_t)time(NULL);
+			chg.origin = env.cfg->origin;
+			chg.reserved = env.reserved;
+			chg.n_reserved = env.n_reserved;
+			resp = fd_command_write(&env, cmd, &chg, req,
+			    nul ? &in : NULL, &out, &err);
+			json_decref(chg.touched);
+		} else
+			resp = fd_command_read(&env, cmd, txn, req,
+			    nul ? &in : NULL, &out);
+	}
 	check(resp);
-	mdb_txn_abort(txn);
+	fd_txn_abort(txn);
 	json_decref(resp);
 	json_decref(req);
 	free(out.data);

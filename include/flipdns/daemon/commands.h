@@ -2,11 +2,13 @@
  * commands.h - the control protocol's commands: a table of
  * {name, handler, writes, arguments}, run against the store.
  *
- * fd_command_run() takes one decoded request and returns the response
- * object.  Write commands run in a nested transaction of the caller's
- * batch transaction, so a failing command leaves nothing behind while the
- * others in its batch commit; the caller sends responses only after the
- * batch commit is durable (and turns them into errors if it fails).
+ * fd_command_decode() checks a request (version, command, arguments) and
+ * finds its row.  A read command then runs in a read transaction of the
+ * caller's (fd_command_read), never in the writer's, so reads wait for no
+ * change and no change waits for them; a write command runs inside a
+ * change the writer hands it (fd_command_write, from the writer's apply
+ * callback: writer.h), and its response is sent only once the writer has
+ * committed (or turned into an error if the commit failed).
  */
 #ifndef FLIPDNS_COMMANDS_H
 #define FLIPDNS_COMMANDS_H
@@ -44,17 +46,36 @@ struct fd_cmd_env {
 	time_t started;
 };
 
+struct fd_command;   /* one row of the command table */
+struct fd_change;
+
 /*
- * Run request req for peer uid inside write transaction batch, with the
- * request's payload in (NULL when none); a command that answers with a
- * payload fills out (out->data NULL otherwise).
- * *wrote is set when the command committed a change into batch.
- * Never returns NULL (an allocation failure aborts: the control plane
- * cannot answer anyway).
+ * Decode request req: returns NULL and sets *cmd, or returns the error
+ * response (unknown command, unknown argument, wrong version) to send.
  */
-json_t *fd_command_run(const struct fd_cmd_env *env, MDB_txn *batch,
-    uid_t uid, json_t *req, const struct fd_payload *in,
-    struct fd_payload *out, bool *wrote);
+json_t *fd_command_decode(json_t *req, const struct fd_command **cmd);
+/* Changes the store: goes through the writer. */
+bool fd_command_writes(const struct fd_command *cmd);
+/* Answers with a stream after its response line (export): control.c. */
+bool fd_command_streams(const struct fd_command *cmd);
+
+/*
+ * Run read command cmd in read transaction txn; in is the request's
+ * payload (NULL when none), out receives a response payload (out->data
+ * NULL when none).  Returns the response; never NULL (an allocation
+ * failure aborts: the control plane cannot answer anyway).
+ */
+json_t *fd_command_read(const struct fd_cmd_env *env,
+    const struct fd_command *cmd, MDB_txn *txn, json_t *req,
+    const struct fd_payload *in, struct fd_payload *out);
+/*
+ * Run write command cmd inside change c (the writer's nested
+ * transaction, c->actor set); *err is FD_OK when the change is to be
+ * kept.  Returns the response to send once the batch is committed.
+ */
+json_t *fd_command_write(const struct fd_cmd_env *env,
+    const struct fd_command *cmd, struct fd_change *c, json_t *req,
+    const struct fd_payload *in, struct fd_payload *out, enum fd_err *err);
 
 /* An error response, for failures outside a command (framing, denial). */
 json_t *fd_command_error(json_t *id, enum fd_err err, const char *msg);

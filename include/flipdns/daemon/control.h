@@ -1,12 +1,14 @@
 /*
  * control.h - the control socket: a unix stream socket on the main event
  * loop that takes one JSON request per line (commands.h) and answers one
- * JSON response per line.
+ * JSON response per line, in order, per connection.
  *
- * Requests that arrive together are run as one batch: each write command
- * in a nested transaction of one write transaction, so a burst of flips
- * costs one fsync, and every response is sent only after that commit is
- * durable.  Peers are checked with SO_PEERCRED at accept.
+ * Write commands go to the writer (writer.h): those that arrive together
+ * share one commit, and each response is sent only once it is durable.
+ * Read commands run in a snapshot of their own, never in the writer's
+ * transaction; export streams the zone from its own snapshot, a chunk at
+ * a time as the peer reads it, so neither holds up a change.  Peers are
+ * checked with SO_PEERCRED at accept.
  */
 #ifndef FLIPDNS_CONTROL_H
 #define FLIPDNS_CONTROL_H
@@ -20,15 +22,22 @@
 
 struct fd_control;
 
+struct fd_writer;
+
 /*
  * Bind cfg->control_socket (removing a stale socket left by a dead
  * daemon; FD_EEXISTS when a live daemon answers on it) with mode 0660 and
- * start serving on base.  env must outlive the control.
+ * start serving on base, submitting changes to writer.  env and writer
+ * must outlive the control.
  */
 enum fd_err fd_control_open(struct event_base *base,
-    const struct fd_cmd_env *env, struct fd_control **out);
+    const struct fd_cmd_env *env, struct fd_writer *writer,
+    struct fd_control **out);
 
-/* Stop accepting; requests already read are run and answered first. */
+/*
+ * Stop accepting; requests with the writer are committed and answered
+ * first.  Call before freeing the writer.
+ */
 void fd_control_close(struct fd_control *ctl);
 
 #endif

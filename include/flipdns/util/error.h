@@ -23,6 +23,7 @@ enum fd_err {
 	FD_EPROTO,      /* malformed control request */
 	FD_EDENIED,     /* peer not allowed on the control socket */
 	FD_EVERSION,    /* store schema or record format we do not know */
+	FD_EBUSY,       /* a bounded resource is in use: try again later */
 };
 
 /* Human text for an error, never NULL. */
