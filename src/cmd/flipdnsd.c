@@ -66,7 +66,8 @@ main(int argc, char **argv)
 		free(cfg);
 		return 0;
 	}
-	log_init("flipdnsd", cfg->log_syslog, debug);
+	log_init("flipdnsd", cfg->log_syslog, debug ? LOG_LEVEL_DEBUG :
+	    cfg->log_level);
 	log_info("flipdnsd %s starting with %s: zone %s, store %s (map %llu "
 	    "MiB), %d workers, edns %u, tcp cap %u, rrl %u/s%s", FLIPDNS_VERSION,
 	    path, cfg->origin, cfg->storage_path,

@@ -18,6 +18,7 @@
 
 #include "flipdns/conf/config.h"
 #include "config_parse.h"
+#include "flipdns/util/log.h"
 
 /* Longest dotted key we build, e.g. "zone.nameservers[7].addresses". */
 #define KEY_MAX		96
@@ -83,6 +84,8 @@ static const struct key keys[] = {
 	{"chaos.id", T_STR, 0, 1, 255, 0, NULL, CFG(chaos_id), 0},
 	{"log.syslog", T_BOOL, 0, 0, 1, 0, NULL, CFG(log_syslog), 0},
 	{"log.queries", T_BOOL, 0, 0, 1, 0, NULL, CFG(log_queries), 0},
+	{"log.level", T_LOGLEVEL, 0, 0, 0, LOG_LEVEL_INFO, NULL,
+	    CFG(log_level), 0},
 	/* BIND's bounds for responses-per-second and slip */
 	{"rrl.rate", T_U32, 0, 0, 1000, 0, NULL, CFG(rrl_rate), 0},
 	{"rrl.slip", T_U32, 0, 0, 10, 2, NULL, CFG(rrl_slip), 0},

@@ -38,6 +38,7 @@ enum ktype {
 	T_UIDS,		/* list of uids or user names */
 	T_GIDS,		/* list of gids or group names */
 	T_NSLIST,	/* list of {name, addresses} */
+	T_LOGLEVEL,	/* debug, info, warning, error (log.h) */
 };
 
 #define K_REQUIRED	0x1

@@ -23,6 +23,7 @@
 #include <strings.h>
 
 #include "config_parse.h"
+#include "flipdns/util/log.h"
 #include "flipdns/util/names.h"
 
 /* DNS's own port, for listen entries written without one. */
@@ -249,6 +250,23 @@ set_bool(struct ctx *c, const struct key *k, const char *path, yaml_node_t *n,
 	    path, s);
 out:
 	return rc;
+}
+
+static enum fd_err
+set_loglevel(struct ctx *c, const struct key *k, const char *path,
+    yaml_node_t *n, void *dst, int idx)
+{
+	enum log_level level;
+	const char *s;
+	enum fd_err rc;
+
+	if ((rc = cfg_scalar(c, path, n, &s)) != FD_OK)
+		return rc;
+	if (!log_level_parse(s, &level))
+		return cfg_err(c, &n->start_mark, "%s: '%s' is not a level "
+		    "(debug, info, warning or error)", path, s);
+	*(enum log_level *)dst = level;
+	return FD_OK;
 }
 
 /* "4G" rather than 4294967296 in range messages. */
@@ -500,6 +518,7 @@ static const struct type_ops types[] = {
 	[T_GIDS] = {set_gid, false, sizeof(gid_t), YAML_SCALAR_NODE},
 	[T_NSLIST] = {cfg_set_ns, false, sizeof(struct fd_conf_ns),
 	    YAML_MAPPING_NODE},
+	[T_LOGLEVEL] = {set_loglevel, true, 0, YAML_SCALAR_NODE},
 };
 
 /* Check the value's node type, then run the setter once or per entry. */

@@ -107,7 +107,7 @@ stream_start(struct conn *c, struct request *r)
 		char *line = json_dumps(r->resp, JSON_COMPACT);
 
 		if (line == NULL)
-			fatal("json_dumps");
+			fatalx("json_dumps: out of memory");
 		evbuffer_add_printf(bufferevent_get_output(c->bev), "%s\n", line);
 		free(line);
 	}

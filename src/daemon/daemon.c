@@ -8,6 +8,7 @@
 #include <event2/event.h>
 #include <event2/thread.h>
 
+#include "flipdns/daemon/changelog.h"
 #include "flipdns/daemon/control.h"
 #include "flipdns/daemon/daemon.h"
 #include "flipdns/util/log.h"
@@ -64,9 +65,17 @@ reserved_labels(const struct fd_zone *z, struct daemon_labels *rl)
 static void
 log_commit(void *arg, const struct fd_commit_info *ci)
 {
-	log_info("commit: serial %u, %zu change%s, %zu refused, %s",
+	char touched[32];
+
+	if (json_is_true(ci->touched))
+		snprintf(touched, sizeof(touched), "every name");
+	else
+		snprintf(touched, sizeof(touched), "%zu name%s",
+		    json_array_size(ci->touched),
+		    json_array_size(ci->touched) == 1 ? "" : "s");
+	log_info("commit: serial %u, %zu change%s, %zu refused, %s touched",
 	    ci->serial, ci->changes, ci->changes == 1 ? "" : "s", ci->refused,
-	    json_is_true(ci->touched) ? "every name touched" : "names touched");
+	    touched);
 }
 
 static void
@@ -114,8 +123,8 @@ fd_daemon_run(const struct fd_config *cfg)
 	err = fd_store_open(cfg->storage_path, cfg->map_size,
 	    (unsigned)(cfg->workers * (1 + cfg->n_listen)) + 16, &st);
 	if (err != FD_OK) {
-		log_warn("cannot open store %s: %s", cfg->storage_path,
-		    fd_strerror(err));
+		log_warnx("cannot open store %s: %s", cfg->storage_path,
+		    fd_strerror_sys(err));
 		goto out;
 	}
 	if ((base = event_base_new()) == NULL ||
@@ -133,13 +142,14 @@ fd_daemon_run(const struct fd_config *cfg)
 	wenv.reserved = rl.ptr;
 	wenv.n_reserved = rl.n;
 	if ((err = fd_writer_new(base, st, &wenv, &writer)) != FD_OK ||
-	    (err = fd_writer_hook_add(writer, log_commit, NULL)) != FD_OK) {
+	    (err = fd_writer_hook_add(writer, log_commit, NULL)) != FD_OK ||
+	    (err = fd_writer_hook_add(writer, fd_changelog_hook, st)) != FD_OK) {
 		log_warnx("writer: %s", fd_strerror(err));
 		goto out;
 	}
 	if ((err = fd_control_open(base, &env, writer, &ctl)) != FD_OK) {
-		log_warn("cannot open control socket %s: %s", cfg->control_socket,
-		    fd_strerror(err));
+		log_warnx("cannot open control socket %s: %s",
+		    cfg->control_socket, fd_strerror_sys(err));
 		goto out;
 	}
 	if (cfg->user[0] != '\0' && fd_privdrop(cfg->user) != FD_OK)

@@ -1,4 +1,7 @@
 /* error.c - text and protocol codes for enum fd_err. */
+#include <errno.h>
+#include <string.h>
+
 #include "flipdns/util/error.h"
 
 struct err_row {
@@ -38,4 +41,10 @@ fd_err_code(enum fd_err err)
 	if ((unsigned)err >= sizeof(err_table) / sizeof(err_table[0]))
 		return "internal";
 	return err_table[err].code;
+}
+
+const char *
+fd_strerror_sys(enum fd_err err)
+{
+	return err == FD_ESYS && errno != 0 ? strerror(errno) : fd_strerror(err);
 }

@@ -65,6 +65,7 @@ OPTIONAL_SETTINGS = {
     "chaos_enabled": "chaos.enabled",
     "chaos_id": "chaos.id",
     "log_queries": "log.queries",
+    "log_level": "log.level",
     "map_size": "storage.map_size",
     "user": "user",
     "rrl_rate": "rrl.rate",

@@ -19,6 +19,7 @@
 #include <sys/types.h>
 
 #include "flipdns/util/error.h"
+#include "flipdns/util/log.h"
 #include "flipdns/util/names.h"
 
 /* Limits: a zone has a handful of nameservers; these bound fixed arrays. */
@@ -91,6 +92,7 @@ struct fd_config {
 	/* log: */
 	bool log_syslog;                     /* default false */
 	bool log_queries;                    /* default false */
+	enum log_level log_level;            /* default info */
 
 	/* rrl: */
 	uint32_t rrl_rate;                   /* responses/s per prefix, 0 = off */

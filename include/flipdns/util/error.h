@@ -29,6 +29,13 @@ enum fd_err {
 /* Human text for an error, never NULL. */
 const char *fd_strerror(enum fd_err err);
 
+/*
+ * For a message right after the failure: strerror(errno) for FD_ESYS
+ * (a system call failed and errno says how), else fd_strerror(err), so
+ * a message never ends in an errno some earlier call left behind.
+ */
+const char *fd_strerror_sys(enum fd_err err);
+
 /* Stable protocol code ("not_found", "refused", ...), never NULL. */
 const char *fd_err_code(enum fd_err err);
 
