@@ -71,6 +71,9 @@ const struct ctl_cmd ctl_cmds[] = {
 	    "", "print the zone as served, as a master file"},
 	{"status", cmd_remote, "status", NULL, 0, 0, 0, ctl_print_status,
 	    "", "show version, uptime, zone, serial and counts"},
+	{"reload", cmd_remote, "reload", NULL, 0, 0, 0, ctl_print_message,
+	    "", "re-read the daemon's configuration file and apply it, or "
+	    "refuse it whole"},
 	{"help", cmd_help, NULL, NULL, 0, 0, 0, NULL,
 	    "", "show this help"},
 	{NULL, NULL, NULL, NULL, 0, 0, 0, NULL, NULL, NULL},

@@ -286,6 +286,12 @@ print_member(json_t *obj, const char *key, const char *prefix)
 }
 
 void
+ctl_print_message(json_t *result)
+{
+	print_member(result, "message", "");
+}
+
+void
 ctl_print_app_status(json_t *result)
 {
 	print_member(result, "status", "");

@@ -74,7 +74,7 @@ main(int argc, char **argv)
 	    (unsigned long long)(cfg->map_size >> 20), cfg->workers,
 	    cfg->edns_udp_size, cfg->tcp_max_clients, cfg->rrl_rate,
 	    cfg->log_queries ? ", query log on" : "");
-	ch = fd_daemon_run(cfg);
+	ch = fd_daemon_run(path, cfg);
 	free(cfg);
 	return ch;
 }

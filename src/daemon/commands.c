@@ -503,6 +503,22 @@ cmd_export(struct cmd_ctx *x, json_t **result)
 	return FD_OK;
 }
 
+/* Re-read the configuration: the daemon's, not the store's business. */
+static enum fd_err
+cmd_reload(struct cmd_ctx *x, json_t **result)
+{
+	char msg[sizeof(x->msg)];
+	enum fd_err err;
+
+	if (x->env->reload == NULL)
+		ERR(x, FD_EREFUSED, "reload is not available here");
+	if ((err = x->env->reload(x->env->reload_arg, msg, sizeof(msg))) !=
+	    FD_OK)
+		ERR(x, err, "%s", msg);
+	*result = json_pack("{s:s}", "message", msg);
+	return FD_OK;
+}
+
 static const char *const args_none[] = {NULL};
 static const char *const args_app_write[] = {"name", "cname", "addrs", NULL};
 static const char *const args_name[] = {"name", NULL};
@@ -533,6 +549,7 @@ static const struct fd_command cmd_table[] = {
 	{"status", cmd_status, CMD_READ, args_none},
 	{"import", cmd_import, CMD_WRITE, args_import},
 	{"export", cmd_export, CMD_STREAM, args_none},
+	{"reload", cmd_reload, CMD_READ, args_none},
 };
 
 /*

@@ -15,23 +15,15 @@
 #include "flipdns/daemon/server.h"
 #include "flipdns/daemon/writer.h"
 #include "flipdns/dns/zone.h"
-
-/* Labels under the origin that name something other than a group. */
-#define MAX_RESERVED (FD_CONF_MAX_NS + 1)
-
-struct daemon_labels {
-	char text[MAX_RESERVED][FD_LABEL_MAX + 1];
-	const char *ptr[MAX_RESERVED];
-	int n;
-};
+#include "daemon_state.h"
 
 /*
  * The label directly under the origin of each in-zone nameserver, so no
  * group can be created on top of ns1.<origin>; "_status" is taken by the
  * status names.
  */
-static void
-reserved_labels(const struct fd_zone *z, struct daemon_labels *rl)
+void
+daemon_reserved_labels(const struct fd_zone *z, struct daemon_labels *rl)
 {
 	rl->n = 0;
 	snprintf(rl->text[rl->n], sizeof(rl->text[0]), "_status");
@@ -87,22 +79,60 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopexit(base, NULL);
 }
 
-int
-fd_daemon_run(const struct fd_config *cfg)
+/* SIGHUP, as systemctl reload and logrotate send it: re-read the config. */
+static void
+on_hup(evutil_socket_t sig, short what, void *arg)
 {
-	struct fd_server *srv = NULL;
-	struct fd_store *st = NULL;
-	struct fd_control *ctl = NULL;
-	struct fd_writer *writer = NULL;
-	struct fd_write_env wenv;
-	struct event_base *base = NULL;
-	struct event *ev_term = NULL, *ev_int = NULL;
-	struct daemon_labels rl;
-	struct fd_cmd_env env;
+	char msg[1024];
+
+	log_info("signal %d: reloading", (int)sig);
+	(void)daemon_reload(arg, msg, sizeof(msg));
+}
+
+/* SIGUSR1: one line of state, for an operator who wants a sign of life. */
+static void
+on_usr1(evutil_socket_t sig, short what, void *arg)
+{
+	struct daemon *d = arg;
+
+	log_info("signal %d: serving %s with %d workers, %llu commits, "
+	    "%u reloads", (int)sig, d->cfg->origin, d->cfg->workers,
+	    (unsigned long long)fd_writer_commits(d->writer), d->reloads);
+}
+
+/* Signals whose default would kill the daemon without a word. */
+static void
+on_ignored(evutil_socket_t sig, short what, void *arg)
+{
+	log_info("signal %d ignored", (int)sig);
+}
+
+/* The signals the main loop handles, and what each does (README). */
+static const struct {
+	int sig;
+	event_callback_fn fn;
+	bool base_arg;    /* the callback takes the event base, not d */
+} signal_table[] = {
+	{SIGTERM, on_signal, true},
+	{SIGINT, on_signal, true},
+	{SIGHUP, on_hup, false},
+	{SIGUSR1, on_usr1, false},
+	{SIGUSR2, on_ignored, false},
+};
+#define NSIGNALS (sizeof(signal_table) / sizeof(signal_table[0]))
+
+int
+fd_daemon_run(const char *config_path, const struct fd_config *cfg)
+{
+	struct event *sigev[NSIGNALS] = {NULL};
+	struct daemon d;
 	struct fd_zone *zone;
 	enum fd_err err;
 	int status = 1;
 
+	memset(&d, 0, sizeof(d));
+	d.config_path = config_path;
+	d.cfg = cfg;
 	if ((zone = calloc(1, sizeof(*zone))) == NULL)
 		fatal("calloc");
 	if ((err = fd_zone_build(cfg, zone)) != FD_OK) {
@@ -112,7 +142,7 @@ fd_daemon_run(const struct fd_config *cfg)
 	if (evthread_use_pthreads() != 0)
 		fatalx("libevent has no pthreads support");
 	signal(SIGPIPE, SIG_IGN);
-	if ((err = fd_server_bind(cfg, &srv)) != FD_OK) {
+	if ((err = fd_server_bind(cfg, &d.srv)) != FD_OK) {
 		log_warnx("cannot listen: %s", fd_strerror(err));
 		goto out;
 	}
@@ -121,66 +151,76 @@ fd_daemon_run(const struct fd_config *cfg)
 	 * listen address), the control plane's, and spare.
 	 */
 	err = fd_store_open(cfg->storage_path, cfg->map_size,
-	    (unsigned)(cfg->workers * (1 + cfg->n_listen)) + 16, &st);
+	    (unsigned)(cfg->workers * (1 + cfg->n_listen)) + 16, &d.st);
 	if (err != FD_OK) {
 		log_warnx("cannot open store %s: %s", cfg->storage_path,
 		    fd_strerror_sys(err));
 		goto out;
 	}
-	if ((base = event_base_new()) == NULL ||
-	    event_base_priority_init(base, 2) != 0)
+	if ((d.base = event_base_new()) == NULL ||
+	    event_base_priority_init(d.base, 2) != 0)
 		fatalx("event_base_new");
-	reserved_labels(zone, &rl);
-	memset(&env, 0, sizeof(env));
-	env.st = st;
-	env.cfg = cfg;
-	env.reserved = rl.ptr;
-	env.n_reserved = rl.n;
-	env.started = time(NULL);
-	env.zone = zone;
-	wenv.origin = cfg->origin;
-	wenv.reserved = rl.ptr;
-	wenv.n_reserved = rl.n;
-	if ((err = fd_writer_new(base, st, &wenv, &writer)) != FD_OK ||
-	    (err = fd_writer_hook_add(writer, log_commit, NULL)) != FD_OK ||
-	    (err = fd_writer_hook_add(writer, fd_changelog_hook, st)) != FD_OK) {
+	daemon_reserved_labels(zone, &d.labels);
+	d.env.st = d.st;
+	d.env.cfg = cfg;
+	d.env.reserved = d.labels.ptr;
+	d.env.n_reserved = d.labels.n;
+	d.env.started = time(NULL);
+	d.env.zone = zone;
+	d.env.reload = daemon_reload;
+	d.env.reload_arg = &d;
+	d.wenv.origin = cfg->origin;
+	d.wenv.reserved = d.labels.ptr;
+	d.wenv.n_reserved = d.labels.n;
+	if ((err = fd_writer_new(d.base, d.st, &d.wenv, &d.writer)) != FD_OK ||
+	    (err = fd_writer_hook_add(d.writer, log_commit, NULL)) != FD_OK ||
+	    (err = fd_writer_hook_add(d.writer, fd_changelog_hook, d.st)) !=
+	    FD_OK) {
 		log_warnx("writer: %s", fd_strerror(err));
 		goto out;
 	}
-	if ((err = fd_control_open(base, &env, writer, &ctl)) != FD_OK) {
+	if ((err = fd_control_open(d.base, &d.env, d.writer, &d.ctl)) !=
+	    FD_OK) {
 		log_warnx("cannot open control socket %s: %s",
 		    cfg->control_socket, fd_strerror_sys(err));
 		goto out;
 	}
 	if (cfg->user[0] != '\0' && fd_privdrop(cfg->user) != FD_OK)
 		goto out;
-	if ((err = fd_server_start(srv, zone, st)) != FD_OK) {
+	/* the zone is the server's from here on (reload replaces it) */
+	err = fd_server_start(d.srv, zone, d.st);
+	zone = NULL;
+	d.env.zone = fd_server_zone(d.srv);
+	if (err != FD_OK) {
 		log_warnx("cannot start workers: %s", fd_strerror(err));
 		goto out;
 	}
-	ev_term = evsignal_new(base, SIGTERM, on_signal, base);
-	ev_int = evsignal_new(base, SIGINT, on_signal, base);
-	evsignal_add(ev_term, NULL);
-	evsignal_add(ev_int, NULL);
+	for (size_t i = 0; i < NSIGNALS; i++) {
+		sigev[i] = evsignal_new(d.base, signal_table[i].sig,
+		    signal_table[i].fn, signal_table[i].base_arg ?
+		    (void *)d.base : (void *)&d);
+		if (sigev[i] == NULL || evsignal_add(sigev[i], NULL) != 0)
+			fatalx("signal %d: cannot handle it", signal_table[i].sig);
+	}
 	for (int i = 0; i < cfg->n_listen; i++)
 		log_info("listening on %s (udp, tcp)", cfg->listen[i].text);
 	log_info("serving %s with %d workers; control socket %s", cfg->origin,
 	    cfg->workers, cfg->control_socket);
-	event_base_dispatch(base);
+	event_base_dispatch(d.base);
 	status = 0;
 out:
 	/* Control first: it finishes and answers in-flight requests. */
-	fd_control_close(ctl);
-	fd_writer_free(writer);
-	fd_server_stop(srv);
-	if (ev_term)
-		event_free(ev_term);
-	if (ev_int)
-		event_free(ev_int);
-	if (base)
-		event_base_free(base);
-	fd_store_close(st);
+	fd_control_close(d.ctl);
+	fd_writer_free(d.writer);
+	fd_server_stop(d.srv);
+	for (size_t i = 0; i < NSIGNALS; i++)
+		if (sigev[i] != NULL)
+			event_free(sigev[i]);
+	if (d.base)
+		event_base_free(d.base);
+	fd_store_close(d.st);
 	free(zone);
+	free(d.cfg_reloaded);
 	if (status == 0)
 		log_info("stopped");
 	return status;

@@ -29,6 +29,8 @@ struct fd_server {
 	int nlisten;
 	struct fd_conf_listen listen[FD_CONF_MAX_LISTEN];
 	struct fd_tcp_limits limits;
+	struct fd_zonepub zones;
+	bool zones_init;
 
 	/* Start-up handshake and the workers' "still looping" flags. */
 	pthread_mutex_t lock;
@@ -234,7 +236,7 @@ workers_stop(struct fd_server *srv)
 }
 
 enum fd_err
-fd_server_start(struct fd_server *srv, const struct fd_zone *zone,
+fd_server_start(struct fd_server *srv, struct fd_zone *zone,
     struct fd_store *st)
 {
 	struct fd_worker *w;
@@ -256,11 +258,19 @@ fd_server_start(struct fd_server *srv, const struct fd_zone *zone,
 	 * Workers block every signal: SIGTERM, SIGHUP and friends belong to
 	 * the main thread; they inherit this mask.
 	 */
+	if ((err = fd_zonepub_init(&srv->zones, srv->nworkers *
+	    FD_WORKER_ZONE_SLOTS(srv->nlisten), zone)) != FD_OK) {
+		free(zone);
+		return err;
+	}
+	srv->zones_init = true;
 	sigfillset(&all);
 	pthread_sigmask(SIG_SETMASK, &all, &old);
 	for (i = 0; i < srv->nworkers; i++) {
 		w = &srv->workers[i];
-		w->zone = zone;
+		w->zones = &srv->zones;
+		w->zslot = &srv->zones.slots[i *
+		    FD_WORKER_ZONE_SLOTS(srv->nlisten)];
 		w->st = st;
 		rc = pthread_create(&w->thread, NULL, worker_main, w);
 		if (rc != 0) {
@@ -303,9 +313,27 @@ fd_server_stop(struct fd_server *srv)
 				close(w->tcp_fd[j]);
 		}
 	}
+	if (srv->zones_init)
+		fd_zonepub_free(&srv->zones);
 	pthread_cond_destroy(&srv->cond);
 	pthread_mutex_destroy(&srv->lock);
 	free(srv->looping);
 	free(srv->workers);
 	free(srv);
+}
+
+enum fd_err
+fd_server_set_zone(struct fd_server *srv, struct fd_zone *zone)
+{
+	enum fd_err err = fd_zonepub_set(&srv->zones, zone);
+
+	if (err != FD_OK)
+		free(zone);
+	return err;
+}
+
+const struct fd_zone *
+fd_server_zone(struct fd_server *srv)
+{
+	return fd_zonepub_current(&srv->zones);
 }

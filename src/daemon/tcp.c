@@ -175,7 +175,9 @@ conn_process(struct tcp_conn *c)
 {
 	struct fd_worker *w = c->t->w;
 	struct fd_query_info info;
+	const struct fd_zone *zone;
 	size_t off = 0, mlen, alen;
+	bool log_queries;
 
 	while (c->wlen == 0 && c->rlen - off >= 2) {
 		mlen = (size_t)c->rbuf[off] << 8 | c->rbuf[off + 1];
@@ -187,15 +189,18 @@ conn_process(struct tcp_conn *c)
 			    "connection closed", w->id);
 			goto close;
 		}
-		alen = fd_answer(w->zone, w->st, w->reader.txn,
+		zone = fd_zone_enter(w->zones, w->zslot);
+		log_queries = zone->log_queries;
+		alen = fd_answer(zone, w->st, w->reader.txn,
 		    c->rbuf + off + 2, mlen, c->wbuf + 2, FD_MSG_MAX, true,
 		    &info);
+		fd_zone_leave(w->zslot);
 		fd_reader_end(&w->reader);
 		off += 2 + mlen;
 		/* No header, or QR=1: the peer does not speak DNS to us. */
 		if (alen == 0)
 			goto close;
-		if (w->zone->log_queries)
+		if (log_queries)
 			fd_log_query("tcp", (struct sockaddr *)&c->peer, &info);
 		c->wbuf[0] = (uint8_t)(alen >> 8);
 		c->wbuf[1] = (uint8_t)alen;

@@ -68,6 +68,7 @@ struct udp_thread {
 	int id;                     /* index of the listen address */
 	struct fd_reader reader;
 	bool reader_open;
+	struct fd_zone_slot *zslot;
 	pthread_t thread;
 	bool joinable;
 	struct fd_rrl *rrl;         /* NULL: rrl.rate is 0 */
@@ -166,10 +167,12 @@ udp_batch(struct udp_thread *t)
 {
 	struct fd_udp *u = t->u;
 	struct fd_worker *w = u->w;
+	const struct fd_zone *zone;
 	struct msghdr *m, *tm;
 	uint64_t now = 0;
 	size_t len;
 	int i, n, nout = 0;
+	bool log_queries;
 
 	for (i = 0; i < UDP_BATCH; i++) {
 		t->rx[i].msg_hdr.msg_namelen = sizeof(t->peer[i]);
@@ -202,11 +205,14 @@ udp_batch(struct udp_thread *t)
 		    w->id, n);
 		return true;
 	}
+	/* the zone, like the snapshot, is held for this batch only */
+	zone = fd_zone_enter(w->zones, t->zslot);
+	log_queries = zone->log_queries;
 	for (i = 0; i < n; i++) {
 		m = &t->rx[i].msg_hdr;
 		if (m->msg_flags & MSG_TRUNC)
 			continue;
-		len = fd_answer(w->zone, w->st, t->reader.txn, t->query[i],
+		len = fd_answer(zone, w->st, t->reader.txn, t->query[i],
 		    t->rx[i].msg_len, t->answer[i], sizeof(t->answer[i]), false,
 		    &t->info[i]);
 		if (len == 0)
@@ -237,10 +243,11 @@ udp_batch(struct udp_thread *t)
 		tm->msg_flags = 0;
 		t->from[nout++] = i;
 	}
+	fd_zone_leave(t->zslot);
 	fd_reader_end(&t->reader);
 
 	udp_send(t->fd, t->tx, nout);
-	if (w->zone->log_queries)
+	if (log_queries)
 		for (i = 0; i < nout; i++)
 			fd_log_query("udp",
 			    (struct sockaddr *)&t->peer[t->from[i]],
@@ -275,6 +282,7 @@ udp_thread_new(struct fd_udp *u, int id, struct udp_thread **out)
 	t->u = u;
 	t->id = id;
 	t->fd = w->udp_fd[id];
+	t->zslot = &w->zslot[1 + id];
 	/* The thread waits in recvmmsg itself. */
 	if ((fl = fcntl(t->fd, F_GETFL)) == -1 ||
 	    fcntl(t->fd, F_SETFL, fl & ~O_NONBLOCK) == -1)

@@ -21,6 +21,7 @@
 #include "flipdns/util/error.h"
 #include "flipdns/db/store.h"
 #include "flipdns/dns/zone.h"
+#include "zonepub.h"
 
 /*
  * The largest DNS message: TCP frames carry a 16-bit length, and a TCP
@@ -33,6 +34,12 @@ struct event;
 struct fd_server;
 struct fd_udp;
 struct fd_tcp;
+
+/*
+ * Reader slots of the zone publication: each worker's TCP loop, then one
+ * per UDP thread (listen address).
+ */
+#define FD_WORKER_ZONE_SLOTS(nlisten) (1 + (nlisten))
 
 /* Server-wide TCP admission, shared by all workers. */
 struct fd_tcp_limits {
@@ -53,7 +60,8 @@ struct fd_worker {
 	struct fd_tcp_limits *limits;
 	uint32_t rrl_rate, rrl_slip;          /* cfg->rrl_*; rate 0: off */
 
-	const struct fd_zone *zone;
+	struct fd_zonepub *zones;             /* the server's: zonepub.h */
+	struct fd_zone_slot *zslot;           /* this worker's TCP loop's */
 	struct fd_store *st;
 	struct fd_reader reader;
 	bool reader_open;

@@ -35,7 +35,7 @@ struct fd_writer {
 	struct event_base *base;
 	struct event *flush_ev;
 	struct fd_store *st;
-	struct fd_write_env env;
+	const struct fd_write_env *env;   /* the caller's: reload updates it */
 	struct write_list queue;
 	struct hook hooks[HOOKS_MAX];
 	int nhooks;
@@ -55,7 +55,7 @@ fd_writer_new(struct event_base *base, struct fd_store *st,
 		return FD_ENOMEM;
 	w->base = base;
 	w->st = st;
-	w->env = *env;
+	w->env = env;
 	TAILQ_INIT(&w->queue);
 	if ((w->flush_ev = event_new(base, -1, 0, writer_flush_cb, w)) == NULL) {
 		free(w);
@@ -113,9 +113,9 @@ run_one(struct fd_writer *w, MDB_txn *batch, uint64_t now, struct write *wr)
 	c->st = w->st;
 	c->actor = wr->actor;
 	c->now = now;
-	c->origin = w->env.origin;
-	c->reserved = w->env.reserved;
-	c->n_reserved = w->env.n_reserved;
+	c->origin = w->env->origin;
+	c->reserved = w->env->reserved;
+	c->n_reserved = w->env->n_reserved;
 	if ((wr->err = fd_txn_begin_write(w->st, batch, &c->txn)) != FD_OK) {
 		snprintf(c->msg, sizeof(c->msg), "%s", fd_strerror(wr->err));
 		return;

@@ -304,6 +304,16 @@ class Daemon:
         except OSError:
             return ""
 
+    def wait_log(self, text, offset=0, guard=60):
+        """Wait until text shows in the log after offset: an event, not a
+        deadline (guard only catches a daemon that never writes it)."""
+        end = time.monotonic() + guard
+        while text not in self.read_log()[offset:]:
+            if time.monotonic() > end:
+                raise AssertionError("%r not logged within %ds:\n%s"
+                                     % (text, guard, self.read_log()))
+            time.sleep(0.02)
+
     @property
     def running(self):
         return self.proc is not None and self.proc.poll() is None

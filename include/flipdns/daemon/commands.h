@@ -44,6 +44,12 @@ struct fd_cmd_env {
 	const char *const *reserved;   /* labels taken by in-zone names */
 	int n_reserved;
 	time_t started;
+	/*
+	 * Re-read and apply the configuration (the `reload` command);
+	 * on error msg says why and nothing changed.
+	 */
+	enum fd_err (*reload)(void *arg, char *msg, size_t len);
+	void *reload_arg;
 };
 
 struct fd_command;   /* one row of the command table */

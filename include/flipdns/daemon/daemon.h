@@ -1,15 +1,19 @@
 /*
  * daemon.h - flipdnsd's life: bind, open the store, drop privileges,
- * serve DNS on the workers and control requests on the main loop, and
- * shut down cleanly on SIGTERM/SIGINT.
+ * serve DNS on the workers and control requests on the main loop,
+ * re-read the configuration on SIGHUP or `flipctl reload`, and shut down
+ * cleanly on SIGTERM/SIGINT.
  */
 #ifndef FLIPDNS_DAEMON_H
 #define FLIPDNS_DAEMON_H
 
 #include "flipdns/conf/config.h"
 
-/* Run until a signal; returns the process exit status. */
-int fd_daemon_run(const struct fd_config *cfg);
+/*
+ * Run with cfg, read from config_path (which a reload reads again), until
+ * SIGTERM or SIGINT; returns the process exit status.
+ */
+int fd_daemon_run(const char *config_path, const struct fd_config *cfg);
 
 /*
  * Switch to user (and its group), as root after binding: setgroups,

@@ -35,15 +35,27 @@ struct fd_server;
 enum fd_err fd_server_bind(const struct fd_config *cfg, struct fd_server **out);
 
 /*
- * Start the workers.  zone and st must outlive the server: they are used
- * until fd_server_stop() returns.  st must allow 1 + n_listen LMDB readers
+ * Start the workers.  zone (malloc'd) becomes the server's, freed by
+ * fd_server_stop() (also when the start fails); st must outlive the
+ * server: it is used until fd_server_stop() returns.  st must allow 1 + n_listen LMDB readers
  * per worker (max_readers): one for TCP, one per UDP thread.  Returns once every worker is ready to serve.
  * Errors: FD_ENOMEM, FD_ESYS (thread or event base creation),
  * or the error of fd_reader_open().  On failure no worker is left running
  * and the server must still be released with fd_server_stop().
  */
-enum fd_err fd_server_start(struct fd_server *srv, const struct fd_zone *zone,
+enum fd_err fd_server_start(struct fd_server *srv, struct fd_zone *zone,
     struct fd_store *st);
+
+/*
+ * Answer from zone (malloc'd, the server's from now on) from the next
+ * batch or TCP query on, without a lock on the query path; the old zone
+ * is freed once no worker can hold it (daemon/zonepub.h).  Main thread
+ * only, after fd_server_start.  FD_EBUSY (zone freed, nothing changed)
+ * when too many replaced zones are still held.
+ */
+enum fd_err fd_server_set_zone(struct fd_server *srv, struct fd_zone *zone);
+/* The zone now published, for the main thread (export, commands). */
+const struct fd_zone *fd_server_zone(struct fd_server *srv);
 
 /*
  * Stop every worker, join them, close all sockets and connections, free

@@ -69,7 +69,10 @@ struct fd_write_env {
 	int n_reserved;
 };
 
-/* base and st must outlive the writer; env's strings too. */
+/*
+ * base, st and env must outlive the writer; env is read at each change,
+ * so a reload may change its reserved labels between batches.
+ */
 enum fd_err fd_writer_new(struct event_base *base, struct fd_store *st,
     const struct fd_write_env *env, struct fd_writer **out);
 

@@ -161,7 +161,14 @@ fixture_open_any(struct fixture *f, int workers, uint32_t idle,
 		err = fd_server_bind(&f->cfg, &f->srv);
 	}
 	assert_int_equal(err, FD_OK);
-	assert_int_equal(fd_server_start(f->srv, &f->zone, f->st), FD_OK);
+	/* the server takes a zone of its own (malloc'd) and frees it */
+	{
+		struct fd_zone *z = malloc(sizeof(*z));
+
+		assert_non_null(z);
+		*z = f->zone;
+		assert_int_equal(fd_server_start(f->srv, z, f->st), FD_OK);
+	}
 }
 
 static void
