@@ -150,9 +150,10 @@ group_json(struct fd_change *c, const char *label)
 static const char *
 group_active_app(const struct group_state *g)
 {
-	const char *name = g->active == FD_SIDE_BACKUP ? g->backup : g->primary;
+	size_t len;
 
-	return name[0] ? name : NULL;
+	return fd_side_app(g->active, g->primary, strlen(g->primary),
+	    g->backup, strlen(g->backup), &len);
 }
 
 /* Add delta to an app's ref or active counter. */

@@ -57,9 +57,8 @@ fd_json_group(const struct fd_group_view *g, const char *origin)
 
 	snprintf(fqdn, sizeof(fqdn), "%.*s.%s", (int)g->label_len, g->label,
 	    origin);
-	active = g->active == FD_SIDE_BACKUP ? g->backup : g->primary;
-	active_len = g->active == FD_SIDE_BACKUP ? g->backup_len :
-	    g->primary_len;
+	active = fd_side_app(g->active, g->primary, g->primary_len, g->backup,
+	    g->backup_len, &active_len);
 	return json_pack("{s:s, s:s%, s:o, s:o, s:s, s:o, s:I, s:I, s:I}",
 	    "address", fqdn,
 	    "label", g->label, g->label_len,

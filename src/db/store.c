@@ -319,15 +319,34 @@ fd_store_serial(const struct fd_store *st, MDB_txn *txn)
 	return serial;
 }
 
+const char *
+fd_side_app(enum fd_side active, const char *primary, size_t primary_len,
+    const char *backup, size_t backup_len, size_t *len)
+{
+	const char *name = active == FD_SIDE_BACKUP ? backup : primary;
+
+	*len = active == FD_SIDE_BACKUP ? backup_len : primary_len;
+	if (name == NULL || *len == 0) {
+		*len = 0;
+		return NULL;
+	}
+	return name;
+}
+
 enum fd_err
 fd_store_active_app(const struct fd_store *st, MDB_txn *txn,
     const struct fd_group_view *g, struct fd_app_view *out)
 {
-	if (g->active == FD_SIDE_BACKUP)
-		return g->backup ? fd_store_get_app(st, txn, g->backup,
-		    g->backup_len, out) : FD_ENOTFOUND;
-	return g->primary ? fd_store_get_app(st, txn, g->primary,
-	    g->primary_len, out) : FD_ENOTFOUND;
+	const char *name;
+	enum fd_err err;
+	size_t len;
+
+	name = fd_side_app(g->active, g->primary, g->primary_len, g->backup,
+	    g->backup_len, &len);
+	if (name == NULL)
+		return FD_ENOTFOUND;
+	err = fd_store_get_app(st, txn, name, len, out);
+	return err == FD_ENOTFOUND ? FD_ESTORE : err;
 }
 
 enum fd_app_status

@@ -1,9 +1,11 @@
 /* testutil.c - shared helpers for the cmocka unit tests. */
+#include <arpa/inet.h>
 #include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -70,4 +72,70 @@ tu_store_teardown(void **state)
 	tu_rmdir(f->dir);
 	free(f);
 	return 0;
+}
+
+void
+tu_put(struct fd_store *st, MDB_txn *txn, enum fd_store_db db, const void *k,
+    size_t klen, const void *v, size_t vlen)
+{
+	MDB_val key = {klen, (void *)k}, val = {vlen, (void *)v};
+
+	assert_int_equal(mdb_put(txn, fd_store_dbi(st, db), &key, &val, 0), 0);
+}
+
+void
+tu_add_app(struct fd_store *st, MDB_txn *txn, const char *name,
+    const struct fd_endpoints *ep, const char *status, uint32_t refs,
+    uint32_t active)
+{
+	uint8_t buf[4096];
+	size_t n = fd_app_encode(buf, sizeof(buf), ep, refs, active, status,
+	    1, 1);
+
+	assert_true(n > 0);
+	tu_put(st, txn, FD_DB_APPS, name, strlen(name), buf, n);
+	tu_put(st, txn, FD_DB_STATUS, status, strlen(status), name,
+	    strlen(name));
+}
+
+void
+tu_add_group(struct fd_store *st, MDB_txn *txn, const char *label,
+    const char *primary, const char *backup, enum fd_side active,
+    uint32_t ttl)
+{
+	uint8_t buf[512];
+	size_t n = fd_group_encode(buf, sizeof(buf), active, ttl,
+	    primary, backup, 1, 1);
+
+	assert_true(n > 0);
+	tu_put(st, txn, FD_DB_GROUPS, label, strlen(label), buf, n);
+}
+
+void
+tu_ep_cname(struct fd_endpoints *ep, const char *host)
+{
+	int n;
+
+	memset(ep, 0, sizeof(*ep));
+	ep->kind = FD_APP_CNAME;
+	n = fd_dname_from_text(host, ep->cname_wire);
+	assert_true(n > 0);
+	ep->cname_len = (uint16_t)n;
+}
+
+void
+tu_ep_addrs(struct fd_endpoints *ep, const char *const *ips, int n)
+{
+	uint8_t b[16];
+
+	memset(ep, 0, sizeof(*ep));
+	ep->kind = FD_APP_ADDRS;
+	for (int i = 0; i < n; i++) {
+		if (inet_pton(AF_INET, ips[i], b) == 1) {
+			memcpy(ep->a4[ep->n4++], b, 4);
+		} else {
+			assert_int_equal(inet_pton(AF_INET6, ips[i], b), 1);
+			memcpy(ep->a6[ep->n6++], b, 16);
+		}
+	}
 }

@@ -8,6 +8,8 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include "flipdns/db/store.h"
+
 /* A fresh temporary directory (mkdtemp under $TMPDIR or /tmp). */
 char *tu_tmpdir(void);
 /* rm -r of a directory made by tu_tmpdir(), then free(). */
@@ -18,7 +20,6 @@ void tu_rmdir(char *dir);
  * is a struct tu_store (tests embed it first in their own fixture struct
  * when they need more, and pass their struct's size).
  */
-struct fd_store;
 struct tu_store {
 	char *dir;
 	struct fd_store *st;
@@ -26,5 +27,24 @@ struct tu_store {
 int tu_store_setup_size(void **state, size_t size);
 int tu_store_setup(void **state);
 int tu_store_teardown(void **state);
+
+/*
+ * Records written straight into a write transaction, bypassing the
+ * write side's rules (changes.c): so a test can build any store, a
+ * damaged or inconsistent one included.  Each asserts success.
+ */
+void tu_put(struct fd_store *st, MDB_txn *txn, enum fd_store_db db,
+    const void *k, size_t klen, const void *v, size_t vlen);
+/* An app and its status-name entry. */
+void tu_add_app(struct fd_store *st, MDB_txn *txn, const char *name,
+    const struct fd_endpoints *ep, const char *status, uint32_t refs,
+    uint32_t active);
+/* primary, backup: app names or NULL. */
+void tu_add_group(struct fd_store *st, MDB_txn *txn, const char *label,
+    const char *primary, const char *backup, enum fd_side active,
+    uint32_t ttl);
+/* Endpoints: one host name, or n addresses (IPv4 and IPv6 literals). */
+void tu_ep_cname(struct fd_endpoints *ep, const char *host);
+void tu_ep_addrs(struct fd_endpoints *ep, const char *const *ips, int n);
 
 #endif

@@ -128,7 +128,22 @@ bool fd_store_is_tombstoned(const struct fd_store *st, MDB_txn *txn,
 /* Zone serial; 0 for an empty new store is never returned (starts at 1). */
 uint32_t fd_store_serial(const struct fd_store *st, MDB_txn *txn);
 
-/* The app on the group's active side, FD_ENOTFOUND when that side is empty. */
+/*
+ * Which app answers for a group: the one named on its active side.  The
+ * only statement of that rule; the read side (fd_store_active_app), the
+ * JSON shapes (render.c) and the write side's counters (changes.c) all
+ * ask here.  primary and backup are names of the given lengths (0: none).
+ * Returns the active side's name with its length in *len, or NULL (and
+ * 0) when that side names no app: the group is reserved.
+ */
+const char *fd_side_app(enum fd_side active, const char *primary,
+    size_t primary_len, const char *backup, size_t backup_len, size_t *len);
+
+/*
+ * The app on the group's active side.  FD_ENOTFOUND when that side is
+ * empty (a reserved group); FD_ESTORE when it names an app the store does
+ * not hold (the write side never allows it: the store is damaged).
+ */
 enum fd_err fd_store_active_app(const struct fd_store *st, MDB_txn *txn,
     const struct fd_group_view *g, struct fd_app_view *out);
 

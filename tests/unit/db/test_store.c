@@ -1,5 +1,6 @@
 /*
- * test_store.c - the store's key order is exactly LMDB's default.
+ * test_store.c - the store's key order is exactly LMDB's default, and the
+ * one rule for a group's active app.
  *
  * fd_store_key_cmp replaces LMDB's memcmp-based compare for speed; a store
  * written with the default order (by an older flipdns, or mdb_load) must
@@ -128,12 +129,85 @@ test_store_reads_tables_written_in_default_order(void **state)
 	tu_rmdir(dir);
 }
 
+/*
+ * The active side's app, or none (reserved): the rule the answer, the
+ * export, the JSON and the write side's counters all take from here.
+ */
+static void
+test_side_app(void **state)
+{
+	static const struct {
+		enum fd_side side;
+		const char *primary, *backup, *want;
+	} rows[] = {
+		{FD_SIDE_PRIMARY, "web1", "web2", "web1"},
+		{FD_SIDE_BACKUP, "web1", "web2", "web2"},
+		{FD_SIDE_PRIMARY, "web1", NULL, "web1"},
+		{FD_SIDE_BACKUP, "web1", NULL, NULL},
+		{FD_SIDE_PRIMARY, NULL, NULL, NULL},
+		{FD_SIDE_BACKUP, NULL, NULL, NULL},
+		{FD_SIDE_PRIMARY, "", "", NULL},    /* the write side's "none" */
+		{FD_SIDE_BACKUP, "web1", "", NULL},
+	};
+	const char *got;
+	size_t len;
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(rows) / sizeof(rows[0]); i++) {
+		const char *p = rows[i].primary, *b = rows[i].backup;
+
+		got = fd_side_app(rows[i].side, p, p ? strlen(p) : 0, b,
+		    b ? strlen(b) : 0, &len);
+		if (rows[i].want == NULL) {
+			assert_null(got);
+			assert_int_equal(len, 0);
+		} else {
+			assert_non_null(got);
+			assert_int_equal(len, strlen(rows[i].want));
+			assert_memory_equal(got, rows[i].want, len);
+		}
+	}
+}
+
+/* A reserved group has no active app; one naming a missing app is damage. */
+static void
+test_active_app(void **state)
+{
+	struct tu_store *f;
+	struct fd_endpoints ep;
+	struct fd_group_view g;
+	struct fd_app_view a;
+	MDB_txn *txn;
+
+	tu_store_setup(state);
+	f = *state;
+	tu_ep_cname(&ep, "lb.example.com.");
+	assert_int_equal(mdb_txn_begin(fd_store_env(f->st), NULL, 0, &txn), 0);
+	tu_add_app(f->st, txn, "web1", &ep, "aaaaaaaaaaaa", 1, 1);
+	tu_add_group(f->st, txn, "ok", "web1", NULL, FD_SIDE_PRIMARY, 30);
+	tu_add_group(f->st, txn, "reserved", NULL, NULL, FD_SIDE_PRIMARY, 30);
+	tu_add_group(f->st, txn, "ghost", "web9", NULL, FD_SIDE_PRIMARY, 30);
+	assert_int_equal(fd_store_get_group(f->st, txn, "ok", 2, &g), FD_OK);
+	assert_int_equal(fd_store_active_app(f->st, txn, &g, &a), FD_OK);
+	assert_memory_equal(a.name, "web1", 4);
+	assert_int_equal(fd_store_get_group(f->st, txn, "reserved", 8, &g),
+	    FD_OK);
+	assert_int_equal(fd_store_active_app(f->st, txn, &g, &a),
+	    FD_ENOTFOUND);
+	assert_int_equal(fd_store_get_group(f->st, txn, "ghost", 5, &g), FD_OK);
+	assert_int_equal(fd_store_active_app(f->st, txn, &g, &a), FD_ESTORE);
+	mdb_txn_abort(txn);
+	tu_store_teardown(state);
+}
+
 int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_key_cmp_matches_lmdb_default),
 		cmocka_unit_test(test_store_reads_tables_written_in_default_order),
+		cmocka_unit_test(test_side_app),
+		cmocka_unit_test(test_active_app),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
