@@ -4,22 +4,15 @@
  *
  * Per-query state is one struct on the stack (struct ctx): the parsed
  * question, the client's EDNS, the output buffer with its compression
- * table, and the CNAME targets followed.  No allocation, no locks; the
- * store's read side hands out views into the caller's LMDB snapshot.
- *
- * The zone, below its origin:
- *   @                     SOA, NS (+ glue for in-zone nameservers)
- *   <ns>                  A/AAAA of an in-zone nameserver
- *   <group>               CNAME or A/AAAA of the group's active app
- *   _status               empty non-terminal
- *   <status>._status      TXT "online" / "offline" / "none"
- * Everything else in the zone is NXDOMAIN.
+ * table, and the CNAME targets followed.  No allocation, no locks.  What
+ * a name holds is the record model's (records.h), which the export uses
+ * too; this file only chooses among a name's RRsets and encodes them.
  */
 #include <string.h>
-#include <sys/socket.h>
 
 #include "flipdns/dns/answer.h"
 #include "flipdns/dns/dnswire.h"
+#include "flipdns/dns/records.h"
 
 /*
  * CNAMEs followed inside one answer.  Groups pointing at groups make
@@ -30,8 +23,8 @@
 /* RFC 1035 4.2.1: without EDNS a UDP answer is at most 512 octets. */
 #define UDP_PLAIN_MAX 512
 #define TCP_MAX 65535
-/* The label under the origin that holds the status names. */
-#define STATUS_LABEL "_status"
+/* One character-string holds 255 octets (RFC 1035 3.3). */
+#define TXT_STRING_MAX 255
 
 /* What the lookup of one name decided. */
 enum step {
@@ -69,78 +62,59 @@ name_eq(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 	return alen == blen && memcmp(a, b, alen) == 0;
 }
 
-static const struct fd_zone_ns *
-ns_find(const struct fd_zone *z, const uint8_t *name, size_t len)
+/* One character-string, cut at 255 octets. */
+static bool
+put_string(struct fd_wbuf *w, const char *text)
 {
-	for (int i = 0; i < z->n_ns; i++)
-		if (z->ns[i].in_zone &&
-		    name_eq(z->ns[i].name, z->ns[i].name_len, name, len))
-			return &z->ns[i];
-	return NULL;
+	size_t n = strlen(text);
+	uint8_t sl;
+
+	if (n > TXT_STRING_MAX)
+		n = TXT_STRING_MAX;
+	sl = (uint8_t)n;
+	return fd_put_bytes(w, &sl, 1) && fd_put_bytes(w, text, n);
 }
 
-/* An ancestor of an in-zone nameserver name exists, empty (RFC 8020). */
+/* The RDATA of record i of an RRset of the model. */
 static bool
-ns_ent(const struct fd_zone *z, const uint8_t *name, size_t len)
+put_rdata(struct fd_wbuf *w, const struct fd_rrset *rs, int i)
 {
-	for (int i = 0; i < z->n_ns; i++)
-		if (z->ns[i].in_zone && z->ns[i].name_len > len &&
-		    fd_name_at_or_below(z->ns[i].name, z->ns[i].name_len, name,
-		    len))
-			return true;
-	return false;
-}
+	const struct fd_zone *z;
 
-static bool
-put_soa(struct ctx *c, uint16_t *count, uint32_t ttl)
-{
-	const struct fd_zone *z = c->z;
-	size_t mark;
-
-	if (!fd_rr_begin(&c->w, z->origin, z->origin_len, FD_T_SOA, FD_C_IN,
-	    ttl, &mark) ||
-	    !fd_put_name(&c->w, z->soa_mname, z->soa_mname_len, NULL) ||
-	    !fd_put_name(&c->w, z->soa_rname, z->soa_rname_len, NULL) ||
-	    !fd_put_u32(&c->w, fd_store_serial(c->st, c->txn)) ||
-	    !fd_put_u32(&c->w, z->refresh) || !fd_put_u32(&c->w, z->retry) ||
-	    !fd_put_u32(&c->w, z->expire) || !fd_put_u32(&c->w, z->minimum))
+	switch (rs->type) {
+	case FD_T_A:
+		return fd_put_bytes(w, rs->rd.addrs + 4 * (size_t)i, 4);
+	case FD_T_AAAA:
+		return fd_put_bytes(w, rs->rd.addrs + 16 * (size_t)i, 16);
+	case FD_T_CNAME:
+		return fd_put_name(w, rs->rd.target, rs->target_len, NULL);
+	case FD_T_NS:
+		return fd_put_name(w, rs->rd.ns[i].name, rs->rd.ns[i].name_len,
+		    NULL);
+	case FD_T_TXT:
+		return put_string(w, rs->rd.text);
+	case FD_T_SOA:
+		z = rs->rd.soa;
+		return fd_put_name(w, z->soa_mname, z->soa_mname_len, NULL) &&
+		    fd_put_name(w, z->soa_rname, z->soa_rname_len, NULL) &&
+		    fd_put_u32(w, rs->serial) && fd_put_u32(w, z->refresh) &&
+		    fd_put_u32(w, z->retry) && fd_put_u32(w, z->expire) &&
+		    fd_put_u32(w, z->minimum);
+	default:
 		return false;
-	fd_rr_end(&c->w, mark);
-	(*count)++;
-	return true;
+	}
 }
 
-/* n addresses of size sz (4: A, 16: AAAA), packed. */
+/* Every record of an RRset, owned by owner, into the counted section. */
 static bool
-put_addrs(struct ctx *c, const uint8_t *owner, size_t olen, uint32_t ttl,
-    const uint8_t *addrs, int n, size_t sz)
+put_rrset(struct ctx *c, const uint8_t *owner, size_t olen,
+    const struct fd_rrset *rs, uint32_t ttl, uint16_t *count)
 {
-	uint16_t type = sz == 4 ? FD_T_A : FD_T_AAAA;
 	size_t mark;
 
-	for (int i = 0; i < n; i++) {
-		if (!fd_rr_begin(&c->w, owner, olen, type, FD_C_IN, ttl, &mark) ||
-		    !fd_put_bytes(&c->w, addrs + (size_t)i * sz, sz))
-			return false;
-		fd_rr_end(&c->w, mark);
-		c->an++;
-	}
-	return true;
-}
-
-/* A nameserver's addresses of one family, into the given section. */
-static bool
-put_ns_addrs(struct ctx *c, uint16_t *count, const struct fd_zone_ns *ns,
-    int family)
-{
-	size_t sz = family == AF_INET ? 4 : 16, mark;
-
-	for (int i = 0; i < ns->naddrs; i++) {
-		if (ns->addrs[i].family != family)
-			continue;
-		if (!fd_rr_begin(&c->w, ns->name, ns->name_len,
-		    sz == 4 ? FD_T_A : FD_T_AAAA, FD_C_IN, c->z->ns_ttl, &mark) ||
-		    !fd_put_bytes(&c->w, ns->addrs[i].bytes, sz))
+	for (int i = 0; i < rs->count; i++) {
+		if (!fd_rr_begin(&c->w, owner, olen, rs->type, FD_C_IN, ttl,
+		    &mark) || !put_rdata(&c->w, rs, i))
 			return false;
 		fd_rr_end(&c->w, mark);
 		(*count)++;
@@ -148,186 +122,40 @@ put_ns_addrs(struct ctx *c, uint16_t *count, const struct fd_zone_ns *ns,
 	return true;
 }
 
-static int
-ns_family_count(const struct fd_zone_ns *ns, int family)
+/* The model's RRset of this type at the name, or NULL. */
+static const struct fd_rrset *
+rrset_of(const struct fd_name_records *rec, uint16_t type)
 {
-	int n = 0;
-
-	for (int i = 0; i < ns->naddrs; i++)
-		if (ns->addrs[i].family == family)
-			n++;
-	return n;
+	for (int i = 0; i < rec->n; i++)
+		if (rec->set[i].type == type)
+			return &rec->set[i];
+	return NULL;
 }
 
+/*
+ * Glue for an NS answer: the addresses of the in-zone nameservers, which
+ * resolvers need to reach them, as the model holds them at their names.
+ */
 static bool
-put_txt(struct ctx *c, const uint8_t *owner, size_t olen, uint16_t rclass,
-    uint32_t ttl, const char *text)
+put_glue(struct ctx *c, const struct fd_rrset *ns)
 {
-	size_t n = strlen(text), mark;
-	uint8_t sl;
+	struct fd_name_records rec;
+	uint8_t unused[FD_DNAME_WIRE_MAX];
 
-	/* One character-string holds 255 octets. */
-	if (n > 255)
-		n = 255;
-	sl = (uint8_t)n;
-	if (!fd_rr_begin(&c->w, owner, olen, FD_T_TXT, rclass, ttl, &mark) ||
-	    !fd_put_bytes(&c->w, &sl, 1) || !fd_put_bytes(&c->w, text, n))
-		return false;
-	fd_rr_end(&c->w, mark);
-	c->an++;
+	for (int i = 0; i < ns->count; i++) {
+		const struct fd_zone_ns *n = &ns->rd.ns[i];
+
+		if (!n->in_zone || fd_records_lookup(c->z, c->st, c->txn,
+		    n->name, n->name_len, unused, &rec) != FD_OK)
+			continue;
+		for (int s = 0; s < rec.n; s++)
+			if ((rec.set[s].type == FD_T_A ||
+			    rec.set[s].type == FD_T_AAAA) &&
+			    !put_rrset(c, n->name, n->name_len, &rec.set[s],
+			    rec.set[s].ttl, &c->ar))
+				return false;
+	}
 	return true;
-}
-
-/* The apex: SOA and NS; addresses only if the origin is a nameserver. */
-static enum step
-lookup_apex(struct ctx *c, const struct fd_zone_ns *ns)
-{
-	const struct fd_zone *z = c->z;
-	size_t mark;
-
-	switch (c->q.qtype) {
-	case FD_T_SOA:
-	case FD_T_ANY:      /* RFC 8482: one RRset; the SOA is always there */
-		return put_soa(c, &c->an, z->soa_ttl) ? STEP_ANSWERED :
-		    STEP_FULL;
-	case FD_T_NS:
-		for (int i = 0; i < z->n_ns; i++) {
-			if (!fd_rr_begin(&c->w, z->origin, z->origin_len,
-			    FD_T_NS, FD_C_IN, z->ns_ttl, &mark) ||
-			    !fd_put_name(&c->w, z->ns[i].name, z->ns[i].name_len,
-			    NULL))
-				return STEP_FULL;
-			fd_rr_end(&c->w, mark);
-			c->an++;
-		}
-		/* Glue: resolvers need it to reach in-zone nameservers. */
-		for (int i = 0; i < z->n_ns; i++) {
-			if (!z->ns[i].in_zone)
-				continue;
-			if (!put_ns_addrs(c, &c->ar, &z->ns[i], AF_INET) ||
-			    !put_ns_addrs(c, &c->ar, &z->ns[i], AF_INET6))
-				return STEP_FULL;
-		}
-		return STEP_ANSWERED;
-	case FD_T_A:
-		if (ns != NULL && ns_family_count(ns, AF_INET) > 0)
-			return put_ns_addrs(c, &c->an, ns, AF_INET) ?
-			    STEP_ANSWERED : STEP_FULL;
-		return STEP_NODATA;
-	case FD_T_AAAA:
-		if (ns != NULL && ns_family_count(ns, AF_INET6) > 0)
-			return put_ns_addrs(c, &c->an, ns, AF_INET6) ?
-			    STEP_ANSWERED : STEP_FULL;
-		return STEP_NODATA;
-	default:
-		return STEP_NODATA;
-	}
-}
-
-/* An in-zone nameserver's own name: its addresses, nothing else. */
-static enum step
-lookup_ns(struct ctx *c, const struct fd_zone_ns *ns)
-{
-	int family;
-
-	switch (c->q.qtype) {
-	case FD_T_A:
-		family = AF_INET;
-		break;
-	case FD_T_AAAA:
-		family = AF_INET6;
-		break;
-	case FD_T_ANY:
-		family = ns_family_count(ns, AF_INET) > 0 ? AF_INET : AF_INET6;
-		break;
-	default:
-		return STEP_NODATA;
-	}
-	if (ns_family_count(ns, family) == 0)
-		return STEP_NODATA;
-	return put_ns_addrs(c, &c->an, ns, family) ? STEP_ANSWERED : STEP_FULL;
-}
-
-static enum step
-store_fail(enum fd_err err)
-{
-	return err == FD_ENOTFOUND ? STEP_NXDOMAIN : STEP_SERVFAIL;
-}
-
-/* <status>._status.<origin>: the app's failover status as TXT. */
-static enum step
-lookup_status(struct ctx *c, const uint8_t *name, size_t len,
-    const uint8_t *label)
-{
-	struct fd_app_view app;
-	enum fd_err err;
-
-	err = fd_store_get_app_by_status(c->st, c->txn,
-	    (const char *)label + 1, label[0], &app);
-	if (err != FD_OK)
-		return store_fail(err);
-	if (c->q.qtype != FD_T_TXT && c->q.qtype != FD_T_ANY)
-		return STEP_NODATA;
-	/* Status is meant to be read fresh, like a group answer. */
-	return put_txt(c, name, len, FD_C_IN, c->z->default_ttl,
-	    fd_app_status_name(fd_app_status_of(&app))) ? STEP_ANSWERED :
-	    STEP_FULL;
-}
-
-/* <group>.<origin>: the active app's CNAME or addresses. */
-static enum step
-lookup_group(struct ctx *c, const uint8_t *name, size_t len,
-    const uint8_t *label, const uint8_t **next, size_t *next_len)
-{
-	struct fd_group_view g;
-	struct fd_app_view app;
-	uint16_t qt = c->q.qtype;
-	enum fd_err err;
-	size_t mark, tlen;
-	uint8_t *target;
-
-	err = fd_store_get_group(c->st, c->txn, (const char *)label + 1,
-	    label[0], &g);
-	if (err != FD_OK)
-		return store_fail(err);   /* unknown and tombstoned alike */
-	err = fd_store_active_app(c->st, c->txn, &g, &app);
-	if (err == FD_ENOTFOUND)
-		return STEP_NODATA;       /* reserved: no app on that side */
-	if (err != FD_OK)
-		return STEP_SERVFAIL;
-
-	if (app.kind == FD_APP_CNAME) {
-		/* The apex-only types stay NODATA rather than a CNAME. */
-		if (qt == FD_T_SOA || qt == FD_T_NS)
-			return STEP_NODATA;
-		if (c->nchain >= CHAIN_MAX)
-			return STEP_ANSWERED;
-		target = c->chain[c->nchain];
-		tlen = fd_name_copy(app.cname_wire, app.cname_len, target);
-		if (tlen == 0)
-			return STEP_SERVFAIL;
-		if (!fd_rr_begin(&c->w, name, len, FD_T_CNAME, FD_C_IN, g.ttl,
-		    &mark) || !fd_put_name(&c->w, target, tlen, NULL))
-			return STEP_FULL;
-		fd_rr_end(&c->w, mark);
-		c->an++;
-		c->chain_len[c->nchain++] = tlen;
-		if (qt == FD_T_CNAME || qt == FD_T_ANY)
-			return STEP_ANSWERED;
-		*next = target;
-		*next_len = tlen;
-		return STEP_FOLLOW;
-	}
-
-	if (qt == FD_T_ANY)
-		qt = app.n4 > 0 ? FD_T_A : FD_T_AAAA;
-	if (qt == FD_T_A && app.n4 > 0)
-		return put_addrs(c, name, len, g.ttl, app.a4, app.n4, 4) ?
-		    STEP_ANSWERED : STEP_FULL;
-	if (qt == FD_T_AAAA && app.n6 > 0)
-		return put_addrs(c, name, len, g.ttl, app.a6, app.n6, 16) ?
-		    STEP_ANSWERED : STEP_FULL;
-	return STEP_NODATA;
 }
 
 /*
@@ -338,36 +166,59 @@ static enum step
 lookup(struct ctx *c, const uint8_t *name, size_t len, const uint8_t **next,
     size_t *next_len)
 {
-	const struct fd_zone *z = c->z;
-	const struct fd_zone_ns *ns;
-	uint8_t offs[FD_NAME_LABELS_MAX];
-	int nl = fd_name_labels(name, len, offs);
-	int rel = nl - z->origin_labels;   /* labels below the origin */
-	const uint8_t *top;                /* the label just under the origin */
+	struct fd_name_records rec;
+	const struct fd_rrset *rs;
+	uint16_t qt = c->q.qtype;
 
-	if (rel < 0 ||
-	    !name_eq(name + (rel < nl ? offs[rel] : len - 1),
-	    len - (rel < nl ? offs[rel] : len - 1), z->origin, z->origin_len))
+	/* answer_in stops following before the chain buffers run out. */
+	if (fd_records_lookup(c->z, c->st, c->txn, name, len,
+	    c->chain[c->nchain], &rec) != FD_OK)
+		return STEP_SERVFAIL;
+	switch (rec.kind) {
+	case FD_NAME_OUTSIDE:
 		return STEP_OUTSIDE;
-	ns = ns_find(z, name, len);
-	if (rel == 0)
-		return lookup_apex(c, ns);
-	if (ns != NULL)
-		return lookup_ns(c, ns);
-	if (ns_ent(z, name, len))
-		return STEP_NODATA;
-	top = name + offs[rel - 1];
-	if (top[0] == sizeof(STATUS_LABEL) - 1 &&
-	    memcmp(top + 1, STATUS_LABEL, sizeof(STATUS_LABEL) - 1) == 0) {
-		if (rel == 1)
-			return STEP_NODATA;   /* _status: empty non-terminal */
-		if (rel == 2)
-			return lookup_status(c, name, len, name + offs[0]);
+	case FD_NAME_NXDOMAIN:
 		return STEP_NXDOMAIN;
+	case FD_NAME_EMPTY:
+		return STEP_NODATA;
+	case FD_NAME_RRSETS:
+		break;
 	}
-	if (rel == 1)
-		return lookup_group(c, name, len, top, next, next_len);
-	return STEP_NXDOMAIN;         /* below a group, or nothing there */
+	rs = &rec.set[0];
+	if (rs->type == FD_T_CNAME) {
+		/*
+		 * A CNAME is alone at its name and answers every type, SOA
+		 * and NS included (RFC 1034 3.6.2, 4.3.2 step 3a).
+		 */
+		if (!put_rrset(c, name, len, rs, rs->ttl, &c->an))
+			return STEP_FULL;
+		c->chain_len[c->nchain++] = rs->target_len;
+		if (qt == FD_T_CNAME || qt == FD_T_ANY)
+			return STEP_ANSWERED;
+		*next = rs->rd.target;
+		*next_len = rs->target_len;
+		return STEP_FOLLOW;
+	}
+	/* ANY: one RRset, the model's first (RFC 8482). */
+	if (qt != FD_T_ANY && (rs = rrset_of(&rec, qt)) == NULL)
+		return STEP_NODATA;
+	if (!put_rrset(c, name, len, rs, rs->ttl, &c->an) ||
+	    (rs->type == FD_T_NS && !put_glue(c, rs)))
+		return STEP_FULL;
+	return STEP_ANSWERED;
+}
+
+/* The SOA in the authority section of a negative answer. */
+static bool
+put_negative_soa(struct ctx *c)
+{
+	const struct fd_zone *z = c->z;
+	struct fd_rrset soa;
+	/* RFC 2308 5: negative answers live for min(SOA TTL, minimum). */
+	uint32_t ttl = z->soa_ttl < z->minimum ? z->soa_ttl : z->minimum;
+
+	fd_records_soa(z, c->st, c->txn, &soa);
+	return put_rrset(c, z->origin, z->origin_len, &soa, ttl, &c->ns);
 }
 
 /*
@@ -395,9 +246,6 @@ answer_in(struct ctx *c, bool *aa)
 {
 	const uint8_t *cur = c->q.name, *next = NULL;
 	size_t cur_len = c->q.name_len, next_len = 0;
-	/* RFC 2308 5: negative answers live for min(SOA TTL, minimum). */
-	uint32_t neg_ttl = c->z->soa_ttl < c->z->minimum ? c->z->soa_ttl :
-	    c->z->minimum;
 	enum step s;
 
 	/* No zone transfers: the table is the source of truth. */
@@ -417,7 +265,7 @@ answer_in(struct ctx *c, bool *aa)
 			continue;
 		case STEP_NODATA:
 		case STEP_NXDOMAIN:
-			if (!put_soa(c, &c->ns, neg_ttl))
+			if (!put_negative_soa(c))
 				c->full = true;
 			return s == STEP_NXDOMAIN ? FD_RCODE_NXDOMAIN :
 			    FD_RCODE_NOERROR;
@@ -443,6 +291,7 @@ static uint8_t
 answer_chaos(struct ctx *c, bool *aa)
 {
 	const char *text;
+	size_t mark;
 
 	if (!c->z->chaos ||
 	    (c->q.qtype != FD_T_TXT && c->q.qtype != FD_T_ANY))
@@ -456,8 +305,13 @@ answer_chaos(struct ctx *c, bool *aa)
 	else
 		return FD_RCODE_REFUSED;
 	*aa = true;
-	if (!put_txt(c, c->q.name, c->q.name_len, FD_C_CH, 0, text))
+	if (!fd_rr_begin(&c->w, c->q.name, c->q.name_len, FD_T_TXT, FD_C_CH, 0,
+	    &mark) || !put_string(&c->w, text))
 		c->full = true;
+	else {
+		fd_rr_end(&c->w, mark);
+		c->an++;
+	}
 	return FD_RCODE_NOERROR;
 }
 

@@ -27,6 +27,33 @@ name_set(const char *text, uint8_t *wire, uint8_t *len)
 	return true;
 }
 
+/*
+ * Add an in-zone nameserver's address once: an RRset holds each record
+ * once (RFC 2181 5), and a secondary loading the export would drop the
+ * repeat.  Beyond the array's room (a name given twice with different
+ * addresses) the rest is dropped too.  false for an unknown family.
+ */
+static bool
+ns_add_addr(struct fd_zone_ns *ns, const struct fd_ipaddr *a)
+{
+	if (a->family == AF_INET) {
+		for (int i = 0; i < ns->n4; i++)
+			if (memcmp(ns->a4[i], a->bytes, 4) == 0)
+				return true;
+		if (ns->n4 < FD_CONF_MAX_NS_ADDRS)
+			memcpy(ns->a4[ns->n4++], a->bytes, 4);
+		return true;
+	}
+	if (a->family != AF_INET6)
+		return false;
+	for (int i = 0; i < ns->n6; i++)
+		if (memcmp(ns->a6[i], a->bytes, 16) == 0)
+			return true;
+	if (ns->n6 < FD_CONF_MAX_NS_ADDRS)
+		memcpy(ns->a6[ns->n6++], a->bytes, 16);
+	return true;
+}
+
 enum fd_err
 fd_zone_build(const struct fd_config *cfg, struct fd_zone *z)
 {
@@ -50,27 +77,36 @@ fd_zone_build(const struct fd_config *cfg, struct fd_zone *z)
 	/* An apex without NS is not a zone; the arrays bound the rest. */
 	if (cfg->n_ns < 1 || cfg->n_ns > FD_CONF_MAX_NS)
 		return FD_ECONFIG;
-	z->n_ns = cfg->n_ns;
 	for (int i = 0; i < cfg->n_ns; i++) {
 		const struct fd_conf_ns *c = &cfg->ns[i];
-		struct fd_zone_ns *ns = &z->ns[i];
+		struct fd_zone_ns *ns = &z->ns[z->n_ns];
 
 		if (!name_set(c->name, ns->name, &ns->name_len))
 			return FD_ECONFIG;
 		if (c->naddrs < 0 || c->naddrs > FD_CONF_MAX_NS_ADDRS)
 			return FD_ECONFIG;
-		ns->in_zone = fd_name_at_or_below(ns->name, ns->name_len,
-		    z->origin, z->origin_len);
+		/* A name given twice is one NS record (RFC 2181 5). */
+		for (int j = 0; j < z->n_ns; j++)
+			if (z->ns[j].name_len == ns->name_len &&
+			    memcmp(z->ns[j].name, ns->name, ns->name_len) == 0) {
+				ns = &z->ns[j];
+				break;
+			}
+		if (ns == &z->ns[z->n_ns]) {
+			z->n_ns++;
+			ns->in_zone = fd_name_at_or_below(ns->name,
+			    ns->name_len, z->origin, z->origin_len);
+		}
 		/* Out-of-zone addresses are not ours to publish. */
 		if (!ns->in_zone)
 			continue;
-		for (int j = 0; j < c->naddrs; j++) {
-			if (c->addrs[j].family != AF_INET &&
-			    c->addrs[j].family != AF_INET6)
+		for (int j = 0; j < c->naddrs; j++)
+			if (!ns_add_addr(ns, &c->addrs[j]))
 				return FD_ECONFIG;
-			ns->addrs[ns->naddrs++] = c->addrs[j];
-		}
 	}
+	/* The slot a repeated name was read into, if any, stays unused. */
+	if (z->n_ns < FD_CONF_MAX_NS)
+		memset(&z->ns[z->n_ns], 0, sizeof(z->ns[0]));
 
 	z->edns_udp_size = cfg->edns_udp_size < EDNS_MIN_UDP ? EDNS_MIN_UDP :
 	    cfg->edns_udp_size;

@@ -1,4 +1,7 @@
-/* zonefile.c - the served zone as a master file; see zonefile.h. */
+/*
+ * zonefile.c - the served zone as a master file; see zonefile.h.  Only
+ * text: which names and RRsets exist is the record model's (records.c).
+ */
 #include <arpa/inet.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -6,8 +9,13 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "flipdns/db/txn.h"
+#include "flipdns/dns/dnswire.h"
 #include "flipdns/dns/zonefile.h"
+
+/* A name as text when every byte needs \DDD, plus the NUL. */
+#define NAME_TEXT_MAX (FD_DNAME_WIRE_MAX * 4 + 1)
+/* The longest RDATA text: the SOA's two names and five numbers. */
+#define RDATA_TEXT_MAX (2 * NAME_TEXT_MAX + 5 * 11)
 
 struct out {
 	fd_emit_fn emit;
@@ -18,7 +26,7 @@ struct out {
 static void
 outf(struct out *o, const char *fmt, ...)
 {
-	char line[FD_DNAME_TEXT_MAX * 3];
+	char line[NAME_TEXT_MAX + RDATA_TEXT_MAX + 64];
 	va_list ap;
 	int n;
 
@@ -32,104 +40,118 @@ outf(struct out *o, const char *fmt, ...)
 		o->failed = 1;
 }
 
-static const char *
-wire_text(const uint8_t *wire, size_t len, char *buf)
+/* ---- RDATA as text, one function per type ------------------------------ */
+
+static void
+text_a(const struct fd_rrset *rs, int i, char *buf)
 {
-	if (fd_dname_to_text(wire, len, buf, FD_DNAME_TEXT_MAX) < 0)
-		strcpy(buf, ".");
-	return buf;
+	inet_ntop(AF_INET, rs->rd.addrs + 4 * (size_t)i, buf, RDATA_TEXT_MAX);
 }
 
 static void
-write_addrs(struct out *o, const char *owner, uint32_t ttl, int n4,
-    const uint8_t *a4, int n6, const uint8_t *a6)
+text_aaaa(const struct fd_rrset *rs, int i, char *buf)
 {
-	char ip[INET6_ADDRSTRLEN];
-
-	for (int i = 0; i < n4; i++)
-		outf(o, "%s\t%u\tIN\tA\t%s\n", owner, ttl,
-		    inet_ntop(AF_INET, a4 + 4 * i, ip, sizeof(ip)));
-	for (int i = 0; i < n6; i++)
-		outf(o, "%s\t%u\tIN\tAAAA\t%s\n", owner, ttl,
-		    inet_ntop(AF_INET6, a6 + 16 * i, ip, sizeof(ip)));
+	inet_ntop(AF_INET6, rs->rd.addrs + 16 * (size_t)i, buf,
+	    RDATA_TEXT_MAX);
 }
 
 static void
-write_apex(struct out *o, const struct fd_zone *z, const char *origin,
-    uint32_t serial)
+text_cname(const struct fd_rrset *rs, int i, char *buf)
 {
-	char a[FD_DNAME_TEXT_MAX], b[FD_DNAME_TEXT_MAX];
+	(void)i;
+	fd_name_to_text(rs->rd.target, rs->target_len, buf, RDATA_TEXT_MAX);
+}
 
-	outf(o, "; flipdns zone %s serial %u\n", origin, serial);
-	outf(o, "%s\t%u\tIN\tSOA\t%s %s %u %u %u %u %u\n", origin, z->soa_ttl,
-	    wire_text(z->soa_mname, z->soa_mname_len, a),
-	    wire_text(z->soa_rname, z->soa_rname_len, b), serial, z->refresh,
-	    z->retry, z->expire, z->minimum);
-	for (int i = 0; i < z->n_ns; i++)
-		outf(o, "%s\t%u\tIN\tNS\t%s\n", origin, z->ns_ttl,
-		    wire_text(z->ns[i].name, z->ns[i].name_len, a));
-	for (int i = 0; i < z->n_ns; i++) {
-		uint8_t a4[FD_CONF_MAX_NS_ADDRS][4], a6[FD_CONF_MAX_NS_ADDRS][16];
-		int n4 = 0, n6 = 0;
+static void
+text_ns(const struct fd_rrset *rs, int i, char *buf)
+{
+	fd_name_to_text(rs->rd.ns[i].name, rs->rd.ns[i].name_len, buf,
+	    RDATA_TEXT_MAX);
+}
 
-		if (!z->ns[i].in_zone)
-			continue;
-		for (int j = 0; j < z->ns[i].naddrs; j++) {
-			if (z->ns[i].addrs[j].family == AF_INET)
-				memcpy(a4[n4++], z->ns[i].addrs[j].bytes, 4);
-			else
-				memcpy(a6[n6++], z->ns[i].addrs[j].bytes, 16);
+/* One character-string, quoted; '"' and '\' escaped (RFC 1035 5.1). */
+static void
+text_txt(const struct fd_rrset *rs, int i, char *buf)
+{
+	const char *s = rs->rd.text;
+	size_t o = 0;
+
+	(void)i;
+	buf[o++] = '"';
+	for (; *s != '\0' && o + 4 < RDATA_TEXT_MAX; s++) {
+		if (*s == '"' || *s == '\\')
+			buf[o++] = '\\';
+		buf[o++] = *s;
+	}
+	buf[o++] = '"';
+	buf[o] = '\0';
+}
+
+static void
+text_soa(const struct fd_rrset *rs, int i, char *buf)
+{
+	const struct fd_zone *z = rs->rd.soa;
+	char m[NAME_TEXT_MAX], r[NAME_TEXT_MAX];
+
+	(void)i;
+	fd_name_to_text(z->soa_mname, z->soa_mname_len, m, sizeof(m));
+	fd_name_to_text(z->soa_rname, z->soa_rname_len, r, sizeof(r));
+	snprintf(buf, RDATA_TEXT_MAX, "%s %s %u %u %u %u %u", m, r, rs->serial,
+	    z->refresh, z->retry, z->expire, z->minimum);
+}
+
+static const struct {
+	uint16_t type;
+	const char *name;
+	void (*text)(const struct fd_rrset *rs, int i, char *buf);
+} rdata_text[] = {
+	{FD_T_SOA, "SOA", text_soa},
+	{FD_T_NS, "NS", text_ns},
+	{FD_T_CNAME, "CNAME", text_cname},
+	{FD_T_A, "A", text_a},
+	{FD_T_AAAA, "AAAA", text_aaaa},
+	{FD_T_TXT, "TXT", text_txt},
+};
+
+/* Every record of one name, a line each. */
+static void
+write_name(struct out *o, const uint8_t *owner, size_t owner_len,
+    const struct fd_name_records *rec)
+{
+	char name[NAME_TEXT_MAX], rdata[RDATA_TEXT_MAX];
+
+	fd_name_to_text(owner, owner_len, name, sizeof(name));
+	for (int s = 0; s < rec->n; s++) {
+		const struct fd_rrset *rs = &rec->set[s];
+		size_t t = 0;
+
+		while (t < sizeof(rdata_text) / sizeof(rdata_text[0]) &&
+		    rdata_text[t].type != rs->type)
+			t++;
+		if (t == sizeof(rdata_text) / sizeof(rdata_text[0])) {
+			o->failed = 1;   /* a type the model gained, not here */
+			return;
 		}
-		write_addrs(o, wire_text(z->ns[i].name, z->ns[i].name_len, a),
-		    z->ns_ttl, n4, a4[0], n6, a6[0]);
+		for (int i = 0; i < rs->count; i++) {
+			rdata_text[t].text(rs, i, rdata);
+			outf(o, "%s\t%u\tIN\t%s\t%s\n", name, rs->ttl,
+			    rdata_text[t].name, rdata);
+		}
 	}
 }
+
+/* ---- the walk ---------------------------------------------------------- */
 
 void
 fd_zonefile_begin(struct fd_zonefile_walk *w)
 {
-	memset(w, 0, sizeof(*w));
-	w->phase = FD_ZONEFILE_APEX;
+	fd_records_walk_begin(&w->names);
 }
 
 bool
 fd_zonefile_done(const struct fd_zonefile_walk *w)
 {
-	return w->phase == FD_ZONEFILE_DONE;
-}
-
-/* One group's records: its active app's CNAME or addresses. */
-static void
-write_group(struct out *o, const struct fd_store *st, MDB_txn *txn,
-    const struct fd_kv *kv, const char *origin)
-{
-	char owner[FD_DNAME_TEXT_MAX + 80], target[FD_DNAME_TEXT_MAX];
-	struct fd_group_view g;
-	struct fd_app_view a;
-
-	if (fd_group_decode(kv->val, kv->val_len, &g) != FD_OK ||
-	    fd_store_active_app(st, txn, &g, &a) != FD_OK)
-		return;   /* reserved: nothing to serve */
-	snprintf(owner, sizeof(owner), "%.*s.%s", (int)kv->key_len,
-	    (const char *)kv->key, origin);
-	if (a.kind == FD_APP_CNAME)
-		outf(o, "%s\t%u\tIN\tCNAME\t%s\n", owner, g.ttl,
-		    wire_text(a.cname_wire, a.cname_len, target));
-	else
-		write_addrs(o, owner, g.ttl, a.n4, a.a4, a.n6, a.a6);
-}
-
-/* One app's _status TXT. */
-static void
-write_status(struct out *o, const struct fd_zone *z, const struct fd_kv *kv,
-    const char *origin)
-{
-	struct fd_app_view a;
-
-	if (fd_app_decode(kv->val, kv->val_len, &a) != FD_OK)
-		return;
-	outf(o, "%s._status.%s\t%u\tIN\tTXT\t\"%s\"\n", a.status_label,
-	    origin, z->default_ttl, fd_app_status_name(fd_app_status_of(&a)));
+	return fd_records_walk_done(&w->names);
 }
 
 enum fd_err
@@ -138,49 +160,33 @@ fd_zonefile_step(struct fd_zonefile_walk *w, const struct fd_zone *z,
     fd_emit_fn emit, void *arg)
 {
 	struct out o = {emit, arg, 0};
-	char origin[FD_DNAME_TEXT_MAX];
-	struct fd_cursor cur;
-	struct fd_kv kv;
-	enum fd_store_db db;
-	enum fd_err err;
-	size_t n = 0;
+	uint8_t owner[FD_DNAME_WIRE_MAX], target[FD_DNAME_WIRE_MAX];
+	char origin[NAME_TEXT_MAX];
+	struct fd_name_records rec;
+	enum fd_err err = FD_OK;
+	size_t owner_len;
 
-	wire_text(z->origin, z->origin_len, origin);
-	if (w->phase == FD_ZONEFILE_APEX) {
-		write_apex(&o, z, origin, fd_store_serial(st, txn));
-		w->phase = FD_ZONEFILE_GROUPS;
-		w->key_len = 0;
-		w->resume = false;
+	if (w->names.phase == FD_WALK_APEX) {
+		fd_name_to_text(z->origin, z->origin_len, origin,
+		    sizeof(origin));
+		outf(&o, "; flipdns zone %s serial %u\n", origin,
+		    fd_store_serial(st, txn));
 	}
-	while (w->phase != FD_ZONEFILE_DONE && !o.failed && n < max_names) {
-		db = w->phase == FD_ZONEFILE_GROUPS ? FD_DB_GROUPS : FD_DB_APPS;
-		if ((err = fd_cursor_open(st, txn, db, &cur)) != FD_OK)
-			return err;
-		for (err = fd_cursor_seek(&cur, w->resume ? w->key : NULL,
-		    w->key_len, true, &kv); err == FD_OK && !o.failed &&
-		    n < max_names; err = fd_cursor_next(&cur, &kv), n++) {
-			if (db == FD_DB_GROUPS)
-				write_group(&o, st, txn, &kv, origin);
-			else
-				write_status(&o, z, &kv, origin);
-			/* keys are labels or app names: at most 63 bytes */
-			w->key_len = kv.key_len < sizeof(w->key) ? kv.key_len :
-			    sizeof(w->key);
-			memcpy(w->key, kv.key, w->key_len);
-			w->resume = true;
-		}
-		fd_cursor_close(&cur);
-		if (err != FD_OK && err != FD_ENOTFOUND)
-			return err;
-		if (err == FD_ENOTFOUND) {
-			/* this table is done: the next one from its start */
-			w->phase = w->phase == FD_ZONEFILE_GROUPS ?
-			    FD_ZONEFILE_STATUS : FD_ZONEFILE_DONE;
-			w->resume = false;
-			w->key_len = 0;
-		}
+	for (size_t n = 0; n < max_names && !o.failed; n++) {
+		err = fd_records_walk_next(&w->names, z, st, txn, owner,
+		    &owner_len, target, &rec);
+		if (err != FD_OK)
+			break;
+		if (rec.kind == FD_NAME_RRSETS)
+			write_name(&o, owner, owner_len, &rec);
 	}
-	return o.failed ? FD_ENOMEM : FD_OK;
+	/* The cursor is the step's: the caller's loop runs in between. */
+	fd_records_walk_pause(&w->names);
+	if (err == FD_ENOTFOUND)
+		err = FD_OK;      /* the walk is done */
+	if (err == FD_OK && o.failed)
+		err = FD_ENOMEM;
+	return err;
 }
 
 enum fd_err

@@ -184,9 +184,11 @@ def test_group_with_a_host_name_answers_a_cname(daemon):
     for rdtype in ("A", "AAAA", "TXT", "MX", "CNAME", "SRV", "HTTPS"):
         check(ask(d, name, rdtype), dns.rcode.NOERROR,
               answer=[cname(name, 45, "lb-1.example.com.")])
-    # The apex-only types: NODATA rather than a CNAME.
-    nodata(d, ask(d, name, "SOA"))
-    nodata(d, ask(d, name, "NS"))
+    # SOA and NS too: a CNAME is alone at its name and answers every
+    # type (RFC 1034 3.6.2, 4.3.2), as a secondary serving the export does.
+    for rdtype in ("SOA", "NS"):
+        check(ask(d, name, rdtype), dns.rcode.NOERROR,
+              answer=[cname(name, 45, "lb-1.example.com.")])
 
 
 def test_cname_to_another_group_is_followed(daemon):
@@ -291,18 +293,24 @@ def test_group_with_addresses_answers_exact_sets(daemon):
         nodata(d, ask(d, both, rdtype))
 
 
-def test_reserved_group_answers_nodata(daemon):
+def test_reserved_group_answers_nxdomain(daemon):
+    # No app on the active side: no record, so no name, as in the export.
     d = daemon
     name = d.fqdn(d.create_group())
-    for rdtype in ("A", "AAAA", "CNAME", "TXT", "ANY"):
-        nodata(d, ask(d, name, rdtype))
+    for rdtype in ("A", "AAAA", "CNAME", "TXT", "SOA", "NS", "ANY"):
+        nxdomain(d, ask(d, name, rdtype))
     # Emptied again after pointing at an app.
     d.ctl("app", "add", "web", "--addr", "192.0.2.1")
     d.ctl("group", "set", name, "--primary", "web")
     check(ask(d, name, "A"), dns.rcode.NOERROR,
           answer=addrs(name, 30, "192.0.2.1"))
     d.ctl("group", "set", name, "--primary", "none")
-    nodata(d, ask(d, name, "A"))
+    nxdomain(d, ask(d, name, "A"))
+    # A CNAME chain ending there ends in NXDOMAIN (RFC 6604).
+    d.ctl("app", "add", "to-reserved", "--cname", name)
+    via = d.fqdn(d.create_group("--primary", "to-reserved"))
+    check(ask(d, via, "A"), dns.rcode.NXDOMAIN,
+          answer=[cname(via, 30, name)], authority=[soa(d)])
 
 
 def test_status_txt_follows_switches(daemon):

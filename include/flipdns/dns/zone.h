@@ -19,8 +19,14 @@ struct fd_zone_ns {
 	uint8_t name[FD_DNAME_WIRE_MAX];  /* lower-case wire */
 	uint8_t name_len;
 	bool in_zone;                     /* at or below the origin: we serve its A/AAAA */
-	int naddrs;
-	struct fd_ipaddr addrs[FD_CONF_MAX_NS_ADDRS];
+	/*
+	 * An in-zone nameserver's addresses by family, packed like an app's
+	 * (4 or 16 bytes each), so each family is one RRset view; none for
+	 * a nameserver outside the zone.
+	 */
+	uint8_t n4, n6;
+	uint8_t a4[FD_CONF_MAX_NS_ADDRS][4];
+	uint8_t a6[FD_CONF_MAX_NS_ADDRS][16];
 };
 
 struct fd_zone {

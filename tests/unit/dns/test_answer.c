@@ -46,69 +46,6 @@ static struct {
 /* ---- the store -------------------------------------------------------- */
 
 static void
-put(MDB_txn *txn, enum fd_store_db db, const void *k, size_t klen,
-    const void *v, size_t vlen)
-{
-	MDB_val key = {klen, (void *)k}, val = {vlen, (void *)v};
-
-	assert_int_equal(mdb_put(txn, fd_store_dbi(E.st, db), &key, &val, 0), 0);
-}
-
-static void
-ep_cname(struct fd_endpoints *ep, const char *host)
-{
-	int n;
-
-	memset(ep, 0, sizeof(*ep));
-	ep->kind = FD_APP_CNAME;
-	n = fd_dname_from_text(host, ep->cname_wire);
-	assert_true(n > 0);
-	ep->cname_len = (uint16_t)n;
-}
-
-static void
-ep_addrs(struct fd_endpoints *ep, const char *const *ips, int n)
-{
-	uint8_t b[16];
-
-	memset(ep, 0, sizeof(*ep));
-	ep->kind = FD_APP_ADDRS;
-	for (int i = 0; i < n; i++) {
-		if (inet_pton(AF_INET, ips[i], b) == 1)
-			memcpy(ep->a4[ep->n4++], b, 4);
-		else {
-			assert_int_equal(inet_pton(AF_INET6, ips[i], b), 1);
-			memcpy(ep->a6[ep->n6++], b, 16);
-		}
-	}
-}
-
-static void
-add_app(MDB_txn *txn, const char *name, const struct fd_endpoints *ep,
-    const char *status, uint32_t refs, uint32_t active)
-{
-	uint8_t buf[4096];
-	size_t n = fd_app_encode(buf, sizeof(buf), ep, refs, active, status,
-	    1, 1);
-
-	assert_true(n > 0);
-	put(txn, FD_DB_APPS, name, strlen(name), buf, n);
-	put(txn, FD_DB_STATUS, status, strlen(status), name, strlen(name));
-}
-
-static void
-add_group(MDB_txn *txn, const char *label, const char *primary,
-    const char *backup, enum fd_side active, uint32_t ttl)
-{
-	uint8_t buf[512];
-	size_t n = fd_group_encode(buf, sizeof(buf), active, ttl, primary,
-	    backup, 1, 1);
-
-	assert_true(n > 0);
-	put(txn, FD_DB_GROUPS, label, strlen(label), buf, n);
-}
-
-static void
 fill_store(void)
 {
 	static const char *const web2[] = {"192.0.2.1", "192.0.2.2",
@@ -122,57 +59,60 @@ fill_store(void)
 	uint64_t when = 1;
 
 	assert_int_equal(mdb_txn_begin(fd_store_env(E.st), NULL, 0, &txn), 0);
-	ep_cname(&ep, "lb-1.example.com.");
-	add_app(txn, "web1", &ep, "aaaaaaaaaaaa", 2, 1);
-	ep_addrs(&ep, web2, 3);
-	add_app(txn, "web2", &ep, "bbbbbbbbbbbb", 2, 0);
-	ep_addrs(&ep, v4, 1);
-	add_app(txn, "v4only", &ep, "cccccccccccc", 0, 0);
+	tu_ep_cname(&ep, "lb-1.example.com.");
+	tu_add_app(E.st, txn, "web1", &ep, "aaaaaaaaaaaa", 2, 1);
+	tu_ep_addrs(&ep, web2, 3);
+	tu_add_app(E.st, txn, "web2", &ep, "bbbbbbbbbbbb", 2, 0);
+	tu_ep_addrs(&ep, v4, 1);
+	tu_add_app(E.st, txn, "v4only", &ep, "cccccccccccc", 0, 0);
 	for (int i = 0; i < 64; i++) {
 		snprintf(ipbuf[i], sizeof(ipbuf[i]), "2001:db8:1::%x", i + 1);
 		big[i] = ipbuf[i];
 	}
-	ep_addrs(&ep, big, 64);
-	add_app(txn, "big", &ep, "dddddddddddd", 1, 1);
-	ep_cname(&ep, "grpaddr." ORIGIN);
+	tu_ep_addrs(&ep, big, 64);
+	tu_add_app(E.st, txn, "big", &ep, "dddddddddddd", 1, 1);
+	tu_ep_cname(&ep, "grpaddr." ORIGIN);
 	ep.cname_wire[1] = 'G';   /* the responder must not trust the case */
-	add_app(txn, "ingroup", &ep, "eeeeeeeeeeee", 1, 1);
-	ep_cname(&ep, "grploop." ORIGIN);
-	add_app(txn, "loopapp", &ep, "ffffffffffff", 1, 1);
-	ep_cname(&ep, ORIGIN);
-	add_app(txn, "toapex", &ep, "gggggggggggg", 1, 1);
-	ep_cname(&ep, "nothere." ORIGIN);
-	add_app(txn, "tomissing", &ep, "hhhhhhhhhhhh", 1, 1);
-	ep_cname(&ep, "ns1." ORIGIN);
-	add_app(txn, "tons", &ep, "iiiiiiiiiiii", 1, 1);
-	ep_cname(&ep, "aaaaaaaaaaaa._status." ORIGIN);
-	add_app(txn, "tostatus", &ep, "jjjjjjjjjjjj", 1, 1);
-	ep_cname(&ep, "grpreserved." ORIGIN);
-	add_app(txn, "toreserved", &ep, "kkkkkkkkkkkk", 1, 1);
-	ep_cname(&ep, "a.example.");
+	tu_add_app(E.st, txn, "ingroup", &ep, "eeeeeeeeeeee", 1, 1);
+	tu_ep_cname(&ep, "grploop." ORIGIN);
+	tu_add_app(E.st, txn, "loopapp", &ep, "ffffffffffff", 1, 1);
+	tu_ep_cname(&ep, ORIGIN);
+	tu_add_app(E.st, txn, "toapex", &ep, "gggggggggggg", 1, 1);
+	tu_ep_cname(&ep, "nothere." ORIGIN);
+	tu_add_app(E.st, txn, "tomissing", &ep, "hhhhhhhhhhhh", 1, 1);
+	tu_ep_cname(&ep, "ns1." ORIGIN);
+	tu_add_app(E.st, txn, "tons", &ep, "iiiiiiiiiiii", 1, 1);
+	tu_ep_cname(&ep, "aaaaaaaaaaaa._status." ORIGIN);
+	tu_add_app(E.st, txn, "tostatus", &ep, "jjjjjjjjjjjj", 1, 1);
+	tu_ep_cname(&ep, "grpreserved." ORIGIN);
+	tu_add_app(E.st, txn, "toreserved", &ep, "kkkkkkkkkkkk", 1, 1);
+	tu_ep_cname(&ep, "deadlabel." ORIGIN);
+	tu_add_app(E.st, txn, "todead", &ep, "oooooooooooo", 1, 1);
+	tu_ep_cname(&ep, "a.example.");
 	ep.cname_wire[0] = 5;      /* a label running past the name */
-	add_app(txn, "badname", &ep, "llllllllllll", 1, 1);
+	tu_add_app(E.st, txn, "badname", &ep, "llllllllllll", 1, 1);
 
-	add_group(txn, "grpcname", "web1", "web2", FD_SIDE_PRIMARY, 45);
-	add_group(txn, "grpaddr", "web1", "web2", FD_SIDE_BACKUP, 60);
-	add_group(txn, "grpv4", "v4only", NULL, FD_SIDE_PRIMARY, 20);
-	add_group(txn, "grpbig", "big", NULL, FD_SIDE_PRIMARY, 30);
-	add_group(txn, "grpreserved", NULL, NULL, FD_SIDE_PRIMARY, 30);
-	add_group(txn, "grpchain", "ingroup", NULL, FD_SIDE_PRIMARY, 50);
-	add_group(txn, "grploop", "loopapp", NULL, FD_SIDE_PRIMARY, 10);
-	add_group(txn, "grpapex", "toapex", NULL, FD_SIDE_PRIMARY, 30);
-	add_group(txn, "grpmissing", "tomissing", NULL, FD_SIDE_PRIMARY, 30);
-	add_group(txn, "grpns", "tons", NULL, FD_SIDE_PRIMARY, 30);
-	add_group(txn, "grpstatus", "tostatus", NULL, FD_SIDE_PRIMARY, 30);
-	add_group(txn, "grptores", "toreserved", NULL, FD_SIDE_PRIMARY, 30);
-	add_group(txn, "grpbad", "badname", NULL, FD_SIDE_PRIMARY, 30);
+	tu_add_group(E.st, txn, "grpcname", "web1", "web2", FD_SIDE_PRIMARY, 45);
+	tu_add_group(E.st, txn, "grpaddr", "web1", "web2", FD_SIDE_BACKUP, 60);
+	tu_add_group(E.st, txn, "grpv4", "v4only", NULL, FD_SIDE_PRIMARY, 20);
+	tu_add_group(E.st, txn, "grpbig", "big", NULL, FD_SIDE_PRIMARY, 30);
+	tu_add_group(E.st, txn, "grpreserved", NULL, NULL, FD_SIDE_PRIMARY, 30);
+	tu_add_group(E.st, txn, "grpchain", "ingroup", NULL, FD_SIDE_PRIMARY, 50);
+	tu_add_group(E.st, txn, "grploop", "loopapp", NULL, FD_SIDE_PRIMARY, 10);
+	tu_add_group(E.st, txn, "grpapex", "toapex", NULL, FD_SIDE_PRIMARY, 30);
+	tu_add_group(E.st, txn, "grpmissing", "tomissing", NULL, FD_SIDE_PRIMARY, 30);
+	tu_add_group(E.st, txn, "grpns", "tons", NULL, FD_SIDE_PRIMARY, 30);
+	tu_add_group(E.st, txn, "grpstatus", "tostatus", NULL, FD_SIDE_PRIMARY, 30);
+	tu_add_group(E.st, txn, "grptores", "toreserved", NULL, FD_SIDE_PRIMARY, 30);
+	tu_add_group(E.st, txn, "grpbad", "badname", NULL, FD_SIDE_PRIMARY, 30);
+	tu_add_group(E.st, txn, "grptodead", "todead", NULL, FD_SIDE_PRIMARY, 30);
 	/* ping -> pong -> ping: a loop of two. */
-	ep_cname(&ep, "grppong." ORIGIN);
-	add_app(txn, "toping", &ep, "mmmmmmmmmmmm", 1, 1);
-	ep_cname(&ep, "grpping." ORIGIN);
-	add_app(txn, "topong", &ep, "nnnnnnnnnnnn", 1, 1);
-	add_group(txn, "grpping", "toping", NULL, FD_SIDE_PRIMARY, 30);
-	add_group(txn, "grppong", "topong", NULL, FD_SIDE_PRIMARY, 30);
+	tu_ep_cname(&ep, "grppong." ORIGIN);
+	tu_add_app(E.st, txn, "toping", &ep, "mmmmmmmmmmmm", 1, 1);
+	tu_ep_cname(&ep, "grpping." ORIGIN);
+	tu_add_app(E.st, txn, "topong", &ep, "nnnnnnnnnnnn", 1, 1);
+	tu_add_group(E.st, txn, "grpping", "toping", NULL, FD_SIDE_PRIMARY, 30);
+	tu_add_group(E.st, txn, "grppong", "topong", NULL, FD_SIDE_PRIMARY, 30);
 	/* ch1 -> ch2 -> ... -> ch10 -> grpaddr: longer than the limit. */
 	for (int i = 1; i <= 10; i++) {
 		char app[16], label[16], target[64], status[16];
@@ -184,14 +124,14 @@ fill_store(void)
 		else
 			snprintf(target, sizeof(target), "grpaddr." ORIGIN);
 		snprintf(status, sizeof(status), "chstatus%04d", i);
-		ep_cname(&ep, target);
-		add_app(txn, app, &ep, status, 1, 1);
-		add_group(txn, label, app, NULL, FD_SIDE_PRIMARY, 30);
+		tu_ep_cname(&ep, target);
+		tu_add_app(E.st, txn, app, &ep, status, 1, 1);
+		tu_add_group(E.st, txn, label, app, NULL, FD_SIDE_PRIMARY, 30);
 	}
 	/* A record of a format version we do not know. */
-	put(txn, FD_DB_GROUPS, "grpfuture", 9, "\x63garbage", 8);
-	put(txn, FD_DB_TOMBSTONES, "deadlabel", 9, &when, sizeof(when));
-	put(txn, FD_DB_META, "serial", 6, &serial, sizeof(serial));
+	tu_put(E.st, txn, FD_DB_GROUPS, "grpfuture", 9, "\x63garbage", 8);
+	tu_put(E.st, txn, FD_DB_TOMBSTONES, "deadlabel", 9, &when, sizeof(when));
+	tu_put(E.st, txn, FD_DB_META, "serial", 6, &serial, sizeof(serial));
 	assert_int_equal(mdb_txn_commit(txn), 0);
 }
 
@@ -607,13 +547,19 @@ test_group_cname(void **state)
 	}
 }
 
+/* RFC 1034 3.6.2, 4.3.2: a CNAME answers every type, SOA and NS too. */
 static void
-test_group_cname_soa_ns_nodata(void **state)
+test_group_cname_answers_soa_ns(void **state)
 {
-	ask("grpcname." ORIGIN, FD_T_SOA);
-	expect_nodata();
-	ask("grpcname." ORIGIN, FD_T_NS);
-	expect_nodata();
+	static const uint16_t types[] = {FD_T_SOA, FD_T_NS};
+
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		ask("grpcname." ORIGIN, types[i]);
+		expect_rcode(FD_RCODE_NOERROR, true);
+		expect_counts(1, 1, 0, 0);
+		expect_rr(rr_at(ldns_pkt_answer(R.p), 0), "grpcname." ORIGIN,
+		    LDNS_RR_TYPE_CNAME, 45, "lb-1.example.com.");
+	}
 }
 
 static void
@@ -660,13 +606,20 @@ test_group_one_family_only(void **state)
 	expect_nodata();
 }
 
+/*
+ * A reserved group has no record to serve: the name does not exist, as
+ * in the exported zone file a secondary loads.
+ */
 static void
-test_group_reserved_nodata(void **state)
+test_group_reserved_nxdomain(void **state)
 {
-	ask("grpreserved." ORIGIN, FD_T_A);
-	expect_nodata();
-	ask("grpreserved." ORIGIN, FD_T_ANY);
-	expect_nodata();
+	static const uint16_t types[] = {FD_T_A, FD_T_AAAA, FD_T_CNAME,
+	    FD_T_TXT, FD_T_SOA, FD_T_NS, FD_T_ANY};
+
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		ask("grpreserved." ORIGIN, types[i]);
+		expect_nxdomain();
+	}
 }
 
 static void
@@ -748,8 +701,19 @@ test_cname_into_other_zone_names(void **state)
 	    ORIGIN);
 	expect_neg_soa(NEG_TTL);
 
-	ask("grpapex." ORIGIN, FD_T_SOA);   /* SOA at the group: NODATA */
-	expect_nodata();
+	/* SOA and NS at the group: the CNAME, then the apex's set. */
+	ask("grpapex." ORIGIN, FD_T_SOA);
+	expect_rcode(FD_RCODE_NOERROR, true);
+	expect_counts(1, 2, 0, 0);
+	expect_rr(rr_at(ldns_pkt_answer(R.p), 1), ORIGIN, LDNS_RR_TYPE_SOA,
+	    SOA_TTL, "ns1." ORIGIN);
+	ask("grpapex." ORIGIN, FD_T_NS);
+	expect_rcode(FD_RCODE_NOERROR, true);
+	expect_counts(1, 3, 0, 2);
+	expect_rr(rr_at(ldns_pkt_answer(R.p), 2), ORIGIN, LDNS_RR_TYPE_NS,
+	    NS_TTL, "ns2.elsewhere.example.");
+	expect_rr(rr_at(ldns_pkt_additional(R.p), 1), "ns1." ORIGIN,
+	    LDNS_RR_TYPE_AAAA, NS_TTL, "2001:db8::53");
 
 	/* RFC 6604: the rcode is the last name's. */
 	ask("grpmissing." ORIGIN, FD_T_A);
@@ -769,9 +733,14 @@ test_cname_into_other_zone_names(void **state)
 	    "aaaaaaaaaaaa._status." ORIGIN, LDNS_RR_TYPE_TXT, DEFAULT_TTL,
 	    "\"online\"");
 
+	/* A reserved or deleted group at the end: NXDOMAIN, whatever type. */
 	ask("grptores." ORIGIN, FD_T_A);
-	expect_rcode(FD_RCODE_NOERROR, true);
+	expect_rcode(FD_RCODE_NXDOMAIN, true);
 	expect_counts(1, 1, 1, 0);
+	ask("grptodead." ORIGIN, FD_T_SOA);
+	expect_rcode(FD_RCODE_NXDOMAIN, true);
+	expect_counts(1, 1, 1, 0);
+	expect_neg_soa(NEG_TTL);
 }
 
 /* ---- status names ----------------------------------------------------- */
@@ -1452,15 +1421,29 @@ test_zone_build(void **state)
 	assert_int_equal(z.origin_labels, 3);
 	assert_int_equal(z.origin_len, 23);
 	assert_true(z.ns[0].in_zone);
-	assert_int_equal(z.ns[0].naddrs, 2);
+	assert_int_equal(z.ns[0].n4, 1);
+	assert_int_equal(z.ns[0].n6, 1);
+	assert_memory_equal(z.ns[0].a6[0], E.z.ns[0].a6[0], 16);
 	assert_false(z.ns[1].in_zone);
-	assert_int_equal(z.ns[1].naddrs, 0);   /* not ours to publish */
+	assert_int_equal(z.ns[1].n4 + z.ns[1].n6, 0);   /* not ours to publish */
 	assert_int_equal(z.soa_ttl, SOA_TTL);
 	assert_string_equal(z.chaos_id, "unit-test-host");
 
 	cfg.edns_udp_size = 100;
 	assert_int_equal(fd_zone_build(&cfg, &z), FD_OK);
 	assert_int_equal(z.edns_udp_size, 512);
+
+	/* A nameserver given twice is one, its addresses merged, once each. */
+	make_config(&cfg);
+	cfg.n_ns = 3;
+	cfg.ns[2] = cfg.ns[0];
+	cfg.ns[2].addrs[0].family = AF_INET;
+	inet_pton(AF_INET, "192.0.2.54", cfg.ns[2].addrs[0].bytes);
+	assert_int_equal(fd_zone_build(&cfg, &z), FD_OK);
+	assert_int_equal(z.n_ns, 2);
+	assert_int_equal(z.ns[0].n4, 2);
+	assert_int_equal(z.ns[0].n6, 1);
+	assert_int_equal(z.ns[2].name_len, 0);
 
 	make_config(&cfg);
 	strcpy(cfg.origin, "bad..name.");
@@ -1704,11 +1687,11 @@ main(void)
 		cmocka_unit_test_setup(test_nameserver_deep_name_and_ent,
 		    reset_zone),
 		cmocka_unit_test_setup(test_group_cname, reset_zone),
-		cmocka_unit_test_setup(test_group_cname_soa_ns_nodata,
+		cmocka_unit_test_setup(test_group_cname_answers_soa_ns,
 		    reset_zone),
 		cmocka_unit_test_setup(test_group_addresses, reset_zone),
 		cmocka_unit_test_setup(test_group_one_family_only, reset_zone),
-		cmocka_unit_test_setup(test_group_reserved_nodata, reset_zone),
+		cmocka_unit_test_setup(test_group_reserved_nxdomain, reset_zone),
 		cmocka_unit_test_setup(test_cname_chain_in_zone, reset_zone),
 		cmocka_unit_test_setup(test_cname_loop_limited, reset_zone),
 		cmocka_unit_test_setup(test_cname_into_other_zone_names,
