@@ -31,10 +31,12 @@ FLIPCTL = os.path.abspath(
     os.environ.get("FLIPCTL", os.path.join(HERE, "../../build/flipctl")))
 
 ORIGIN = "failover.example.test."
-# Long enough for a sanitizer build on a loaded CI machine.
-START_TIMEOUT = 20
-STOP_TIMEOUT = 10
-CTL_TIMEOUT = 30
+# Hang guards, in seconds: each wait ends as soon as its event comes, so
+# they are far longer than any start, stop or flipctl call should take,
+# even with the sanitizers on a loaded machine; only a hang meets one.
+START_TIMEOUT = 120
+STOP_TIMEOUT = 120
+CTL_TIMEOUT = 120
 
 # flipctl's exit statuses (flipctl.h): the interface scripts rely on.
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_UNREACH = 0, 1, 2, 3
