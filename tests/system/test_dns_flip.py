@@ -21,6 +21,9 @@ import dns.rcode
 PRIMARY = ("192.0.2.1", "192.0.2.2", "192.0.2.3")
 BACKUP = ("198.51.100.1", "198.51.100.2")
 SWITCHES = 200
+# Seconds: only a hang (or a lost answer) gets near them.
+HANG_GUARD = 120
+ANSWER_GUARD = 10
 
 
 def a_set(r):
@@ -51,14 +54,25 @@ class Hammer(threading.Thread):
         self.allowed = set(allowed)
         self.stop = threading.Event()
         self.count = 0
+        self.counted = threading.Condition()
         self.seen = set()
         self.bad = []
+
+    def wait_count(self, n):
+        """Wait until n answers have come (or one was bad: reported by
+        the caller); only a hang meets HANG_GUARD."""
+        with self.counted:
+            assert self.counted.wait_for(
+                lambda: self.count >= n or self.bad, HANG_GUARD), (
+                "the query loop got no answer in %ds" % HANG_GUARD)
 
     def run(self):
         # One socket, many queries: no per-query socket set-up, so the
         # loop is as tight as Python allows.
         with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
-            s.settimeout(2.0)
+            # A lost answer is a failure, whenever it is noticed: the
+            # timeout is long, so a slow answer is not taken for one.
+            s.settimeout(ANSWER_GUARD)
             s.connect(("127.0.0.1", self.d.port))
             q = dns.message.make_query(self.name, "A")
             while not self.stop.is_set():
@@ -73,10 +87,12 @@ class Hammer(threading.Thread):
                 except Exception as e:      # a timeout, a bad rcode
                     self.bad.append(repr(e))
                     continue
-                self.count += 1
                 self.seen.add(got)
                 if got not in self.allowed:
                     self.bad.append(got)
+                with self.counted:
+                    self.count += 1
+                    self.counted.notify_all()
 
 
 def test_switch_under_query_load(daemon):
@@ -103,15 +119,18 @@ def test_switch_under_query_load(daemon):
             got = ask_a(d, name)
             if got != sides[side]:
                 late.append((i, side, got))
+            # The query loop runs across every flip: a few answers on
+            # each side, however slow the machine.
+            hammer.wait_count(hammer.count + 3)
     finally:
         hammer.stop.set()
-        hammer.join(10)
+        hammer.join(HANG_GUARD)
     assert not hammer.is_alive()
     assert late == [], "switch returned, next answer was the old side: %s" \
         % late[:10]
     assert hammer.bad == [], "answers neither side: %s" % hammer.bad[:10]
     assert hammer.seen == {PRIMARY, BACKUP}
-    # Far more queries than flips: each side was seen between flips.
+    # More queries than flips: the loop ran between every two flips.
     assert hammer.count > 2 * SWITCHES, hammer.count
     assert d.ctl_json("group", "show", label)["active"] == "primary"
 
