@@ -34,6 +34,15 @@ from flipdns import read_framed
 # Header bits (RFC 1035 4.1.1).
 QR, AA, TC, RD, RA = 0x8000, 0x0400, 0x0200, 0x0100, 0x0080
 
+# Seconds to wait for the daemon to close a TCP connection: it closes it
+# at once (the cap) or after the 1 s tcp.idle_timeout the idle tests set,
+# so only a connection it never closes waits this long.  Still short of
+# the 10 s default idle timeout, so a close that comes from that, not
+# from the cap or the setting under test, fails.
+CLOSE_GUARD = 8.0
+# Seconds for an answer a test waits for: only a lost one takes this long.
+ANSWER_GUARD = 10.0
+
 
 # -- helpers --------------------------------------------------------------
 
@@ -96,7 +105,7 @@ def add_big_app(d, name="big", n=64):
     return d.fqdn(d.create_group("--primary", name))
 
 
-def closed(sock, timeout=3.0):
+def closed(sock, timeout=CLOSE_GUARD):
     """True when the peer closes the connection within timeout."""
     sock.settimeout(timeout)
     try:
@@ -105,6 +114,14 @@ def closed(sock, timeout=3.0):
         return True
     except socket.timeout:
         return False
+
+
+def closed_within(sock, since):
+    """True when the peer closes the connection within CLOSE_GUARD
+    seconds of since (a time.monotonic()): the connection idle since
+    then is closed by its timeout, not by the 10 s default."""
+    return closed(sock, timeout=max(0.01, since + CLOSE_GUARD -
+                                    time.monotonic()))
 
 
 def still_open(sock):
@@ -475,22 +492,30 @@ def test_tcp_idle_timeout(daemon):
     busy = d.tcp_connect()
     try:
         assert tcp_query(used, make(d.origin, "SOA", qid=1)).rcode() == 0
+        used_at = time.monotonic()
         # A connection that keeps asking is not idle, however old.
         for i in range(8):
             assert tcp_query(busy, make(d.origin, "SOA", qid=i)).rcode() == 0
             time.sleep(0.3)
         assert time.monotonic() - start > 2.0
-        assert closed(silent, timeout=2.0), "never used: closed"
-        assert closed(used, timeout=2.0), "idle after an answer: closed"
         assert still_open(busy)
         assert tcp_query(busy, make(d.origin, "SOA", qid=99)).rcode() == 0
         t0 = time.monotonic()
-        assert closed(busy, timeout=3.0)
-        assert 0.5 < time.monotonic() - t0 < 2.5
+        # Each wait ends as the daemon closes the connection; a slow
+        # machine makes t0's elapsed time longer, never shorter.
+        assert closed_within(silent, start), "never used: closed"
+        assert closed_within(used, used_at), "idle after an answer: closed"
+        assert closed_within(busy, t0), "idle after its last answer: closed"
+        assert time.monotonic() - t0 > 0.5, "closed before it was idle"
     finally:
         for s in (silent, used, busy):
             s.close()
     assert serving(d, tcp=True)
+
+
+# Seconds between the bytes of a trickled query: well within the idle
+# timeout (1 s), and the whole query takes longer than CLOSE_GUARD.
+TRICKLE = 0.3
 
 
 @pytest.mark.daemon(tcp_idle_timeout=1)
@@ -499,6 +524,7 @@ def test_tcp_trickling_client_closed_at_idle_timeout(daemon):
     connection (tcp.c), so a slow trickle cannot hold a slot."""
     d = daemon
     wire = frame(make(d.origin, "SOA").to_wire())
+    assert (len(wire) - 1) * TRICKLE > CLOSE_GUARD + 2, len(wire)
     with d.tcp_connect() as s:
         t0 = time.monotonic()
         sent = 0
@@ -508,11 +534,11 @@ def test_tcp_trickling_client_closed_at_idle_timeout(daemon):
             except ConnectionError:
                 break
             sent += 1
-            time.sleep(0.1)
+            time.sleep(TRICKLE)
         elapsed = time.monotonic() - t0
         assert sent < len(wire) - 1, "still open after %.1fs" % elapsed
-        assert 0.9 < elapsed < 2.5
-        assert closed(s, timeout=1.0)
+        assert 0.9 < elapsed < CLOSE_GUARD, elapsed
+        assert closed(s)
     assert serving(d, tcp=True)
 
 
@@ -531,19 +557,19 @@ def test_tcp_connection_cap_closes_oldest_idle(daemon):
     try:
         c1, c2, c3 = connect(), connect(), connect()
         c4 = connect()
-        assert closed(c1, timeout=2.0), "the oldest idle one made room"
+        assert closed(c1), "the oldest idle one made room"
         assert all(still_open(c) for c in (c2, c3, c4))
         # c2 asks again: now c3 is the oldest idle connection.
         assert tcp_query(c2, make(d.origin, "NS")).rcode() == 0
         c5 = connect()
-        assert closed(c3, timeout=2.0)
+        assert closed(c3)
         assert all(still_open(c) for c in (c2, c4, c5))
         # A connection halfway through a query is not idle.
         q = frame(make(d.origin, "SOA", qid=4242).to_wire())
         c2.sendall(q[:5])
         time.sleep(0.1)
         c6 = connect()
-        assert closed(c4, timeout=2.0)
+        assert closed(c4)
         assert all(still_open(c) for c in (c2, c5, c6))
         c2.sendall(q[5:])
         r = dns.message.from_wire(read_framed(c2))
@@ -565,7 +591,7 @@ def test_tcp_connection_cap_serves_new_clients_with_several_workers(daemon):
     conns, refused = [], []
     try:
         for i in range(20):
-            s = d.tcp_connect()
+            s = d.tcp_connect(timeout=ANSWER_GUARD)
             conns.append(s)          # kept open: only the cap frees slots
             try:
                 tcp_query(s, make(d.origin, "SOA", qid=i))
