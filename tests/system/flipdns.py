@@ -37,6 +37,10 @@ ORIGIN = "failover.example.test."
 START_TIMEOUT = 120
 STOP_TIMEOUT = 120
 CTL_TIMEOUT = 120
+# For an answer query() and exchange() expect (they fail without one):
+# only a lost answer takes this long.  udp_raw() and tcp_raw() keep short
+# timeouts, since tests use them to see that no answer comes.
+ANSWER_TIMEOUT = 10
 
 # flipctl's exit statuses (flipctl.h): the interface scripts rely on.
 EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_UNREACH = 0, 1, 2, 3
@@ -346,8 +350,8 @@ class Daemon:
         """flipctl --json ARGS...: the daemon's result, parsed."""
         return json.loads(self.ctl("--json", *args).stdout)
 
-    def query(self, name, rdtype, tcp=False, where="127.0.0.1", timeout=2,
-              **kw):
+    def query(self, name, rdtype, tcp=False, where="127.0.0.1",
+              timeout=ANSWER_TIMEOUT, **kw):
         """One DNS query to the daemon; kw goes to dns.message.make_query."""
         q = dns.message.make_query(name, rdtype, **kw)
         send = dns.query.tcp if tcp else dns.query.udp
@@ -365,7 +369,8 @@ class Daemon:
             except socket.timeout:
                 return None
 
-    def exchange(self, msg, tcp=False, where="127.0.0.1", timeout=2.0):
+    def exchange(self, msg, tcp=False, where="127.0.0.1",
+                 timeout=ANSWER_TIMEOUT):
         """Send a dns.message.Message; its answer parsed, with the bytes
         as .wire (to check header counts dnspython would merge away).
         AssertionError when no answer comes within timeout."""
