@@ -150,6 +150,7 @@ void ctl_print_history(json_t *result);
 void ctl_print_import(json_t *result);
 void ctl_print_status(json_t *result);
 void ctl_print_message(json_t *result);
+void ctl_print_stats(json_t *result);
 
 /* flipctl_table.c: a text table printed with aligned columns. */
 struct ctl_table;

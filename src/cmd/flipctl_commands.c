@@ -71,6 +71,8 @@ const struct ctl_cmd ctl_cmds[] = {
 	    "", "print the zone as served, as a master file"},
 	{"status", cmd_remote, "status", NULL, 0, 0, 0, ctl_print_status,
 	    "", "show version, uptime, zone, serial and counts"},
+	{"stats", cmd_remote, "stats", NULL, 0, 0, 0, ctl_print_stats,
+	    "", "show the daemon's counters (what /metrics serves)"},
 	{"reload", cmd_remote, "reload", NULL, 0, 0, 0, ctl_print_message,
 	    "", "re-read the daemon's configuration file and apply it, or "
 	    "refuse it whole"},

@@ -285,6 +285,31 @@ print_member(json_t *obj, const char *key, const char *prefix)
 	printf("%s%s\n", prefix, buf);
 }
 
+/* "queries.udp 12": one line per number, nested names joined by dots. */
+static void
+print_flat(const char *prefix, json_t *v)
+{
+	char name[256];
+	const char *k;
+	json_t *e;
+
+	if (!json_is_object(v)) {
+		printf("%s %lld\n", prefix, (long long)json_integer_value(v));
+		return;
+	}
+	json_object_foreach(v, k, e) {
+		snprintf(name, sizeof(name), "%s%s%s", prefix, *prefix ? "." : "",
+		    k);
+		print_flat(name, e);
+	}
+}
+
+void
+ctl_print_stats(json_t *result)
+{
+	print_flat("", result);
+}
+
 void
 ctl_print_message(json_t *result)
 {

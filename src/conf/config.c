@@ -90,6 +90,9 @@ static const struct key keys[] = {
 	{"rrl.rate", T_U32, 0, 0, 1000, 0, NULL, CFG(rrl_rate), 0},
 	{"rrl.slip", T_U32, 0, 0, 10, 2, NULL, CFG(rrl_slip), 0},
 	{"user", T_USER, 0, 0, 63, 0, "", CFG(user), 0},
+	/* off unless given: counters are for the operator's network only */
+	{"metrics.listen", T_ADDRPORT, 0, 0, 0, 0, NULL, CFG(metrics_listen),
+	    0},
 };
 
 /* One zone.nameservers entry; its fields start zeroed. */

@@ -39,6 +39,7 @@ enum ktype {
 	T_GIDS,		/* list of gids or group names */
 	T_NSLIST,	/* list of {name, addresses} */
 	T_LOGLEVEL,	/* debug, info, warning, error (log.h) */
+	T_ADDRPORT,	/* one address[:port], as a listen entry */
 };
 
 #define K_REQUIRED	0x1

@@ -519,6 +519,7 @@ static const struct type_ops types[] = {
 	[T_NSLIST] = {cfg_set_ns, false, sizeof(struct fd_conf_ns),
 	    YAML_MAPPING_NODE},
 	[T_LOGLEVEL] = {set_loglevel, true, 0, YAML_SCALAR_NODE},
+	[T_ADDRPORT] = {set_listen, false, 0, YAML_SCALAR_NODE},
 };
 
 /* Check the value's node type, then run the setter once or per entry. */

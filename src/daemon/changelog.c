@@ -118,7 +118,8 @@ actor_text(const json_t *row, char *buf, size_t len)
 void
 fd_changelog_hook(void *arg, const struct fd_commit_info *ci)
 {
-	struct fd_store *st = arg;
+	struct changelog_arg *cl = arg;
+	struct fd_store *st = cl->st;
 	char who[80], what[700];
 	MDB_txn *txn;
 	json_t *rows, *row;
@@ -140,6 +141,10 @@ fd_changelog_hook(void *arg, const struct fd_commit_info *ci)
 		actor_text(row, who, sizeof(who));
 		fd_changelog_diff(json_object_get(row, "before"),
 		    json_object_get(row, "after"), what, sizeof(what));
+		cl->ms->changes++;
+		if (strcmp(json_string_value(json_object_get(row, "op")) ?: "",
+		    "group.switch") == 0)
+			cl->ms->switches++;
 		log_info("change: serial %lld by %s: %s %s: %s",
 		    (long long)json_integer_value(json_object_get(row, "serial")),
 		    who, json_string_value(json_object_get(row, "op")),

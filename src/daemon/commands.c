@@ -12,6 +12,7 @@
 
 #include "flipdns/db/changes.h"
 #include "flipdns/daemon/commands.h"
+#include "flipdns/daemon/metrics.h"
 #include "flipdns/db/history.h"
 #include "flipdns/db/import.h"
 #include "flipdns/db/render.h"
@@ -519,6 +520,16 @@ cmd_reload(struct cmd_ctx *x, json_t **result)
 	return FD_OK;
 }
 
+/* The metrics (metrics.h), as JSON. */
+static enum fd_err
+cmd_stats(struct cmd_ctx *x, json_t **result)
+{
+	if (x->env->metrics == NULL)
+		ERR(x, FD_EREFUSED, "stats are not available here");
+	*result = fd_metrics_json(x->env->metrics);
+	return FD_OK;
+}
+
 static const char *const args_none[] = {NULL};
 static const char *const args_app_write[] = {"name", "cname", "addrs", NULL};
 static const char *const args_name[] = {"name", NULL};
@@ -550,6 +561,7 @@ static const struct fd_command cmd_table[] = {
 	{"import", cmd_import, CMD_WRITE, args_import},
 	{"export", cmd_export, CMD_STREAM, args_none},
 	{"reload", cmd_reload, CMD_READ, args_none},
+	{"stats", cmd_stats, CMD_READ, args_none},
 };
 
 /*

@@ -20,6 +20,7 @@
 #include <event2/listener.h>
 
 #include "control_conn.h"
+#include "flipdns/daemon/metrics.h"
 #include "flipdns/daemon/writer.h"
 #include "flipdns/util/log.h"
 
@@ -75,7 +76,10 @@ conn_send(struct conn *c, json_t *resp, struct fd_payload *out)
 {
 	struct evbuffer *ob = bufferevent_get_output(c->bev);
 	char *line = resp != NULL ? json_dumps(resp, JSON_COMPACT) : NULL;
+	struct fd_main_stats *ms = c->ctl->env->ms;
 
+	if (ms != NULL)
+		ms->control[fd_metrics_result(resp)]++;
 	/*
 	 * Every request gets its line, in order, even when its response
 	 * could not be built or encoded (out of memory): the client is told,

@@ -97,7 +97,8 @@ on_usr1(evutil_socket_t sig, short what, void *arg)
 
 	log_info("signal %d: serving %s with %d workers, %llu commits, "
 	    "%u reloads", (int)sig, d->cfg->origin, d->cfg->workers,
-	    (unsigned long long)fd_writer_commits(d->writer), d->reloads);
+	    (unsigned long long)fd_writer_commits(d->writer),
+	    (unsigned)d->ms.reloads);
 }
 
 /* Signals whose default would kill the daemon without a word. */
@@ -169,13 +170,16 @@ fd_daemon_run(const char *config_path, const struct fd_config *cfg)
 	d.env.zone = zone;
 	d.env.reload = daemon_reload;
 	d.env.reload_arg = &d;
+	d.env.ms = &d.ms;
+	d.changelog.st = d.st;
+	d.changelog.ms = &d.ms;
 	d.wenv.origin = cfg->origin;
 	d.wenv.reserved = d.labels.ptr;
 	d.wenv.n_reserved = d.labels.n;
 	if ((err = fd_writer_new(d.base, d.st, &d.wenv, &d.writer)) != FD_OK ||
 	    (err = fd_writer_hook_add(d.writer, log_commit, NULL)) != FD_OK ||
-	    (err = fd_writer_hook_add(d.writer, fd_changelog_hook, d.st)) !=
-	    FD_OK) {
+	    (err = fd_writer_hook_add(d.writer, fd_changelog_hook,
+	    &d.changelog)) != FD_OK) {
 		log_warnx("writer: %s", fd_strerror(err));
 		goto out;
 	}
@@ -185,6 +189,13 @@ fd_daemon_run(const char *config_path, const struct fd_config *cfg)
 		    cfg->control_socket, fd_strerror_sys(err));
 		goto out;
 	}
+	d.msrc.srv = d.srv;
+	d.msrc.st = d.st;
+	d.msrc.writer = d.writer;
+	d.msrc.ms = &d.ms;
+	d.msrc.started = d.env.started;
+	if ((err = fd_metrics_open(d.base, cfg, &d.msrc, &d.metrics)) != FD_OK)
+		goto out;
 	if (cfg->user[0] != '\0' && fd_privdrop(cfg->user) != FD_OK)
 		goto out;
 	/* the zone is the server's from here on (reload replaces it) */
@@ -195,6 +206,8 @@ fd_daemon_run(const char *config_path, const struct fd_config *cfg)
 		log_warnx("cannot start workers: %s", fd_strerror(err));
 		goto out;
 	}
+	/* the workers' counters exist from here on: stats can be asked */
+	d.env.metrics = &d.msrc;
 	for (size_t i = 0; i < NSIGNALS; i++) {
 		sigev[i] = evsignal_new(d.base, signal_table[i].sig,
 		    signal_table[i].fn, signal_table[i].base_arg ?
@@ -211,6 +224,7 @@ fd_daemon_run(const char *config_path, const struct fd_config *cfg)
 out:
 	/* Control first: it finishes and answers in-flight requests. */
 	fd_control_close(d.ctl);
+	fd_metrics_close(d.metrics);
 	fd_writer_free(d.writer);
 	fd_server_stop(d.srv);
 	for (size_t i = 0; i < NSIGNALS; i++)

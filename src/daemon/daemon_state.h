@@ -8,7 +8,9 @@
 #include <event2/event.h>
 
 #include "flipdns/conf/config.h"
+#include "flipdns/daemon/changelog.h"
 #include "flipdns/daemon/commands.h"
+#include "flipdns/daemon/metrics.h"
 #include "flipdns/daemon/writer.h"
 #include "flipdns/dns/zone.h"
 
@@ -33,7 +35,10 @@ struct daemon {
 	struct fd_cmd_env env;           /* the commands' view of the above */
 	struct fd_write_env wenv;
 	struct daemon_labels labels;     /* wenv's and env's reserved labels */
-	unsigned reloads;
+	struct fd_main_stats ms;         /* the main thread's counters */
+	struct fd_metrics_src msrc;
+	struct fd_metrics *metrics;
+	struct changelog_arg changelog;
 };
 
 /* The labels of in-zone names ("_status", in-zone nameservers). */

@@ -123,7 +123,7 @@ daemon_reload(void *arg, char *msg, size_t len)
 	free(d->cfg_reloaded);
 	d->cfg_reloaded = cfg;
 	log_configure(cfg->log_syslog, cfg->log_level);
-	d->reloads++;
+	d->ms.reloads++;
 	snprintf(msg, len, "reloaded %s", d->config_path);
 	log_info("%s", msg);
 	return FD_OK;

@@ -337,3 +337,19 @@ fd_server_zone(struct fd_server *srv)
 {
 	return fd_zonepub_current(&srv->zones);
 }
+
+void
+fd_server_stats(struct fd_server *srv, struct fd_stats *sum, unsigned *tcp_open)
+{
+	memset(sum, 0, sizeof(*sum));
+	for (int i = 0; i < srv->nworkers; i++) {
+		struct fd_worker *w = &srv->workers[i];
+
+		/* set by the worker before it reports ready, kept until stop */
+		if (w->udp != NULL)
+			fd_udp_stats(w->udp, sum);
+		if (w->tcp != NULL)
+			fd_tcp_stats(w->tcp, sum);
+	}
+	*tcp_open = atomic_load(&srv->limits.open);
+}

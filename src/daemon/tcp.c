@@ -78,6 +78,7 @@ struct fd_tcp {
 	TAILQ_HEAD(, tcp_conn) idle;
 	unsigned nopen;         /* connections this worker holds */
 	time_t last_cap_warn;
+	struct fd_stats stats;  /* this loop's alone: stats.h */
 };
 
 /* This worker's share of tcp_max_clients, rounded up. */
@@ -196,6 +197,7 @@ conn_process(struct tcp_conn *c)
 		    &info);
 		fd_zone_leave(w->zslot);
 		fd_reader_end(&w->reader);
+		fd_stats_query(&c->t->stats, FD_PROTO_TCP, &info);
 		off += 2 + mlen;
 		/* No header, or QR=1: the peer does not speak DNS to us. */
 		if (alen == 0)
@@ -386,14 +388,17 @@ tcp_accept(evutil_socket_t lfd, short what, void *arg)
 	if (!slot_take(t)) {
 		if ((victim = TAILQ_FIRST(&t->idle)) == NULL) {
 			cap_warn(t);
+			fd_counter_add(&t->stats.tcp_refused, 1);
 			close(fd);
 			return;
 		}
+		fd_counter_add(&t->stats.tcp_evicted, 1);
 		/* Its slot passes straight to the newcomer. */
 		log_debug("tcp: at tcp_max_clients, closing oldest idle "
 		    "connection");
 		conn_close(victim, true);
 	}
+	fd_counter_add(&t->stats.tcp_accepted, 1);
 	if (!conn_new(t, fd, &ss)) {
 		log_warnx("worker %d: out of memory for a tcp connection",
 		    t->w->id);
@@ -457,4 +462,10 @@ fd_tcp_free(struct fd_tcp *t)
 			event_free(t->lis[i].pause);
 	}
 	free(t);
+}
+
+void
+fd_tcp_stats(const struct fd_tcp *t, struct fd_stats *sum)
+{
+	fd_stats_add(sum, &t->stats);
 }

@@ -72,6 +72,7 @@ struct udp_thread {
 	pthread_t thread;
 	bool joinable;
 	struct fd_rrl *rrl;         /* NULL: rrl.rate is 0 */
+	struct fd_stats stats;      /* this thread's alone: stats.h */
 
 	/* Slot i of every array below belongs to the i-th datagram. */
 	struct mmsghdr rx[UDP_BATCH];
@@ -215,6 +216,7 @@ udp_batch(struct udp_thread *t)
 		len = fd_answer(zone, w->st, t->reader.txn, t->query[i],
 		    t->rx[i].msg_len, t->answer[i], sizeof(t->answer[i]), false,
 		    &t->info[i]);
+		fd_stats_query(&t->stats, FD_PROTO_UDP, &t->info[i]);
 		if (len == 0)
 			continue;
 		if (t->rrl != NULL)
@@ -223,8 +225,10 @@ udp_batch(struct udp_thread *t)
 			case FD_RRL_SEND:
 				break;
 			case FD_RRL_DROP:
+				fd_counter_add(&t->stats.rrl_dropped, 1);
 				continue;
 			case FD_RRL_SLIP:
+				fd_counter_add(&t->stats.rrl_slipped, 1);
 				if ((len = fd_rrl_slip(t->answer[i], len)) == 0)
 					continue;
 				t->info[i].truncated = true;
@@ -374,4 +378,11 @@ fd_udp_free(struct fd_udp *u)
 		udp_thread_free(u->t[i]);
 	}
 	free(u);
+}
+
+void
+fd_udp_stats(const struct fd_udp *u, struct fd_stats *sum)
+{
+	for (int i = 0; i < u->n; i++)
+		fd_stats_add(sum, &u->t[i]->stats);
 }

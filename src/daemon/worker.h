@@ -17,6 +17,7 @@
 #include <sys/time.h>
 
 #include "flipdns/dns/answer.h"
+#include "flipdns/dns/stats.h"
 #include "flipdns/conf/config.h"
 #include "flipdns/util/error.h"
 #include "flipdns/db/store.h"
@@ -91,6 +92,10 @@ void fd_udp_free(struct fd_udp *u);
 /* tcp.c: listeners and connections; fd_tcp_free closes every connection. */
 enum fd_err fd_tcp_init(struct fd_worker *w);
 void fd_tcp_free(struct fd_tcp *t);
+
+/* Add each thread's counters to sum (from any thread: stats.h). */
+void fd_udp_stats(const struct fd_udp *u, struct fd_stats *sum);
+void fd_tcp_stats(const struct fd_tcp *t, struct fd_stats *sum);
 
 /* querylog.c: one log_info line per answered query (zone->log_queries). */
 void fd_log_query(const char *proto, const struct sockaddr *peer,

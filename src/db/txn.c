@@ -39,6 +39,21 @@ fd_store_count(const struct fd_store *st, MDB_txn *txn, enum fd_store_db db)
 	return ms.ms_entries;
 }
 
+void
+fd_store_usage(const struct fd_store *st, struct fd_store_usage *u)
+{
+	MDB_envinfo info;
+	MDB_stat ms;
+
+	memset(u, 0, sizeof(*u));
+	if (mdb_env_info(fd_store_env(st), &info) == 0) {
+		u->pages_used = (uint64_t)info.me_last_pgno + 1;
+		u->map_size = info.me_mapsize;
+	}
+	if (mdb_env_stat(fd_store_env(st), &ms) == 0)
+		u->page_size = ms.ms_psize;
+}
+
 enum fd_err
 fd_cursor_open(const struct fd_store *st, MDB_txn *txn, enum fd_store_db db,
     struct fd_cursor *c)

@@ -72,6 +72,7 @@ OPTIONAL_SETTINGS = {
     "chaos_id": "chaos.id",
     "log_queries": "log.queries",
     "log_level": "log.level",
+    "metrics_listen": "metrics.listen",
     "map_size": "storage.map_size",
     "user": "user",
     "rrl_rate": "rrl.rate",

@@ -99,6 +99,9 @@ struct fd_config {
 	uint32_t rrl_slip;                   /* every Nth limited answer sent TC=1, default 2 */
 
 	char user[64];                       /* drop privileges to this user; "" = none */
+
+	/* metrics: HTTP /metrics (Prometheus text); off when sslen is 0 */
+	struct fd_conf_listen metrics_listen;
 };
 
 /* Fill cfg with every default (no zone origin, no listen address). */

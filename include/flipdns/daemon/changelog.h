@@ -12,9 +12,14 @@
 
 #include <stddef.h>
 
+#include "flipdns/daemon/metrics.h"
 #include "flipdns/daemon/writer.h"
 
-/* The hook; arg is the struct fd_store. */
+/* The hook's argument: where to read, what to count. */
+struct changelog_arg {
+	struct fd_store *st;
+	struct fd_main_stats *ms;   /* changes and switches */
+};
 void fd_changelog_hook(void *arg, const struct fd_commit_info *ci);
 
 /*

@@ -36,6 +36,8 @@ struct fd_payload {
 };
 
 struct fd_zone;
+struct fd_metrics_src;
+struct fd_main_stats;
 
 struct fd_cmd_env {
 	struct fd_store *st;
@@ -50,6 +52,9 @@ struct fd_cmd_env {
 	 */
 	enum fd_err (*reload)(void *arg, char *msg, size_t len);
 	void *reload_arg;
+	/* The `stats` command's numbers; the control counts its results. */
+	const struct fd_metrics_src *metrics;
+	struct fd_main_stats *ms;
 };
 
 struct fd_command;   /* one row of the command table */

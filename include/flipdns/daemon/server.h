@@ -54,6 +54,14 @@ enum fd_err fd_server_start(struct fd_server *srv, struct fd_zone *zone,
  * when too many replaced zones are still held.
  */
 enum fd_err fd_server_set_zone(struct fd_server *srv, struct fd_zone *zone);
+/*
+ * Every worker thread's counters summed into sum (dns/stats.h), and the
+ * TCP connections open now.  From the main thread while serving.
+ */
+struct fd_stats;
+void fd_server_stats(struct fd_server *srv, struct fd_stats *sum,
+    unsigned *tcp_open);
+
 /* The zone now published, for the main thread (export, commands). */
 const struct fd_zone *fd_server_zone(struct fd_server *srv);
 

@@ -17,6 +17,7 @@
 #define FLIPDNS_DB_TXN_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <lmdb.h>
 
 #include "flipdns/db/store.h"
@@ -33,6 +34,14 @@ void fd_txn_abort(MDB_txn *txn);
 /* Entries in one table at this snapshot (0 on error). */
 size_t fd_store_count(const struct fd_store *st, MDB_txn *txn,
     enum fd_store_db db);
+
+/* How full the store is: for metrics. */
+struct fd_store_usage {
+	uint64_t pages_used;    /* the highest page written, + 1 */
+	uint64_t page_size;     /* bytes */
+	uint64_t map_size;      /* bytes: storage.map_size, the ceiling */
+};
+void fd_store_usage(const struct fd_store *st, struct fd_store_usage *u);
 
 /* One key and value; pointers into LMDB memory, valid until txn ends. */
 struct fd_kv {
