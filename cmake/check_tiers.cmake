@@ -12,7 +12,8 @@
 #   db     the LMDB store, records, every change      (+ lmdb, jansson, libyaml)
 #   dns    wire format, the record model, answers     (db's read side; no
 #          libevent, no jansson, no libyaml)
-#   daemon sockets, workers, control, the writer      (+ libevent, jansson)
+#   daemon sockets, workers, control, the writer      (+ libevent, jansson,
+#          libsystemd's sd_notify in notify.c)
 #   cmd    the programs: flipdnsd, flipctl
 cmake_minimum_required(VERSION 3.18)
 if(NOT ROOT)
@@ -28,12 +29,12 @@ set(allow_dns "flipdns/util/;flipdns/conf/;flipdns/db/store.h;flipdns/db/txn.h")
 set(allow_daemon "flipdns/util/;flipdns/conf/;flipdns/db/;flipdns/dns/")
 set(allow_cmd "flipdns/util/;flipdns/conf/;flipdns/db/;flipdns/dns/;flipdns/daemon/")
 # System headers of the libraries each tier must not use.
-set(deny_util "event2/;jansson.h;lmdb.h;yaml.h;ldns/")
-set(deny_conf "event2/;jansson.h;lmdb.h;ldns/")
-set(deny_db "event2/;ldns/")
-set(deny_dns "event2/;jansson.h;yaml.h;ldns/")
+set(deny_util "event2/;jansson.h;lmdb.h;yaml.h;ldns/;systemd/")
+set(deny_conf "event2/;jansson.h;lmdb.h;ldns/;systemd/")
+set(deny_db "event2/;ldns/;systemd/")
+set(deny_dns "event2/;jansson.h;yaml.h;ldns/;systemd/")
 set(deny_daemon "ldns/")
-set(deny_cmd "ldns/")
+set(deny_cmd "ldns/;systemd/")
 
 set(errors "")
 foreach(tier ${tiers})

@@ -11,6 +11,7 @@
 #include "flipdns/daemon/changelog.h"
 #include "flipdns/daemon/control.h"
 #include "flipdns/daemon/daemon.h"
+#include "flipdns/daemon/notify.h"
 #include "flipdns/util/log.h"
 #include "flipdns/daemon/server.h"
 #include "flipdns/daemon/writer.h"
@@ -219,7 +220,10 @@ fd_daemon_run(const char *config_path, const struct fd_config *cfg)
 		log_info("listening on %s (udp, tcp)", cfg->listen[i].text);
 	log_info("serving %s with %d workers; control socket %s", cfg->origin,
 	    cfg->workers, cfg->control_socket);
+	/* Bound, started and answering: systemd may order its next unit. */
+	fd_notify_ready();
 	event_base_dispatch(d.base);
+	fd_notify_stopping();
 	status = 0;
 out:
 	/* Control first: it finishes and answers in-flight requests. */
