@@ -17,6 +17,18 @@ fd_privdrop(const char *user)
 		log_warnx("user %s not found", user);
 		return FD_ENOTFOUND;
 	}
+	/*
+	 * Started as that user already (systemd's User=flipdns with the
+	 * shipped config's user: flipdns): there is nothing to drop, and
+	 * setgroups would fail without CAP_SETGID.
+	 */
+	if (getuid() == pw->pw_uid && geteuid() == pw->pw_uid &&
+	    getgid() == pw->pw_gid && getegid() == pw->pw_gid &&
+	    pw->pw_uid != 0) {
+		log_info("running as %s (uid %u, gid %u) already", user,
+		    (unsigned)pw->pw_uid, (unsigned)pw->pw_gid);
+		return FD_OK;
+	}
 	/* Order matters: groups and gid need root, so setuid comes last. */
 	if (setgroups(1, &pw->pw_gid) != 0 ||
 	    setresgid(pw->pw_gid, pw->pw_gid, pw->pw_gid) != 0 ||

@@ -172,6 +172,9 @@ class Daemon:
         self.optional = {k: v for k, v in optional.items() if v is not None}
         self.port = None
         self.proc = None
+        # Words before flipdnsd on its command line, e.g. setpriv to
+        # start it as another user (as systemd's User= does).
+        self.prefix = []
 
     # -- life cycle ---------------------------------------------------
 
@@ -239,7 +242,7 @@ class Daemon:
             log.flush()
             offset = log.tell()
             self.proc = subprocess.Popen(
-                [FLIPDNSD, "-c", self.conf], cwd=self.dir,
+                self.prefix + [FLIPDNSD, "-c", self.conf], cwd=self.dir,
                 stdin=subprocess.DEVNULL, stdout=log,
                 stderr=subprocess.STDOUT)
         deadline = time.monotonic() + START_TIMEOUT

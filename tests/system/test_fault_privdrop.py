@@ -8,7 +8,10 @@ Rules (README: configuration `user`; privdrop.c):
   - every thread runs as that user, the DNS workers included;
   - it keeps answering DNS and committing changes, and on SIGTERM it
     still removes its control socket (the socket's directory and the
-    storage directory are the user's, as an operator would set them up).
+    storage directory are the user's, as an operator would set them up);
+  - started as that user already (systemd's User=flipdns with the shipped
+    config's `user: flipdns`), there is nothing to drop: it says so and
+    serves, rather than failing on setgroups.
 
 Runs only as root: nobody else can drop privileges.
 """
@@ -104,3 +107,23 @@ def test_drops_to_nobody_and_keeps_working(nobody_daemon):
     assert d.serial() == serial + 1
     assert d.stop() == 0, d.read_log()
     assert not os.path.exists(d.socket), "control socket left behind"
+
+
+def test_started_as_the_user_already():
+    pw = pwd.getpwnam(USER)
+    d = flipdns.Daemon(user=USER)
+    d.prefix = flipdns.as_user_prefix(USER)
+    try:
+        os.mkdir(d.storage, 0o750)
+        for path in (d.dir, d.storage):
+            os.chown(path, pw.pw_uid, pw.pw_gid)
+        d.start()
+        assert "running as %s (uid %d, gid %d) already" % (
+            USER, pw.pw_uid, pw.pw_gid) in d.read_log(), d.read_log()
+        d.ctl("app", "add", "web1", "--addr", "192.0.2.10")
+        label = d.create_group("--primary", "web1")
+        ans = d.query(d.fqdn(label), "A")
+        assert [r.address for r in ans.answer[0]] == ["192.0.2.10"]
+        assert d.stop() == 0, d.read_log()
+    finally:
+        d.cleanup()

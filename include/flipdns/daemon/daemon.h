@@ -18,6 +18,8 @@ int fd_daemon_run(const char *config_path, const struct fd_config *cfg);
 /*
  * Switch to user (and its group), as root after binding: setgroups,
  * setgid, setuid in that order, each checked, then verified irreversible.
+ * Already running as user (and its group), e.g. under systemd's User=,
+ * it changes nothing and succeeds.
  * FD_ENOTFOUND for an unknown user, FD_ESYS otherwise.
  */
 enum fd_err fd_privdrop(const char *user);
