@@ -13,6 +13,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -81,7 +82,8 @@ static const struct key keys[] = {
 	    CFG(tcp_max_clients), 0},
 	{"chaos.enabled", T_BOOL, 0, 0, 1, 0, NULL, CFG(chaos), 0},
 	/* a TXT character-string holds 255 octets */
-	{"chaos.id", T_STR, 0, 1, 255, 0, NULL, CFG(chaos_id), 0},
+	/* id.server names the answering host, so no static default */
+	{"chaos.id", T_STR, K_HOSTNAME, 1, 255, 0, NULL, CFG(chaos_id), 0},
 	{"log.syslog", T_BOOL, 0, 0, 1, 0, NULL, CFG(log_syslog), 0},
 	{"log.queries", T_BOOL, 0, 0, 1, 0, NULL, CFG(log_queries), 0},
 	{"log.level", T_LOGLEVEL, 0, 0, 0, LOG_LEVEL_INFO, NULL,
@@ -397,10 +399,15 @@ fd_config_defaults(struct fd_config *cfg)
 	memset(cfg, 0, sizeof(*cfg));
 	for (k = keys; k < keys + NELEM(keys); k++)
 		cfg_set_default(k, cfg);
-	/* id.server names the answering host, so no static default */
-	if (gethostname(cfg->chaos_id, sizeof(cfg->chaos_id)) != 0)
-		cfg->chaos_id[0] = '\0';
-	cfg->chaos_id[sizeof(cfg->chaos_id) - 1] = '\0';
+}
+
+const struct key *
+cfg_schema(size_t *n, const struct key **ns, size_t *nns)
+{
+	*n = NELEM(keys);
+	*ns = ns_keys;
+	*nns = NELEM(ns_keys);
+	return keys;
 }
 
 enum fd_err
@@ -450,5 +457,86 @@ out:
 		yaml_parser_delete(&p);
 	if (f != NULL)
 		fclose(f);
+	return rc;
+}
+
+/*
+ * control.socket alone, for flipctl -c: the daemon's config may name
+ * users this host lacks or need root to read in full, and flipctl needs
+ * one value.  That value goes through its schema row like any other.
+ */
+enum fd_err
+fd_config_socket(const char *path, char *out, size_t outlen, char *err,
+    size_t errlen)
+{
+	const struct key *k = find_key(keys, NELEM(keys), "control.socket");
+	struct fd_config *cfg = NULL;
+	yaml_parser_t p;
+	yaml_document_t doc;
+	yaml_node_t *root, *ctl, *sock = NULL;
+	struct ctx c;
+	FILE *f = NULL;
+	bool init = false, loaded = false;
+	enum fd_err rc;
+
+	memset(&c, 0, sizeof(c));
+	c.name = path;
+	c.err = err;
+	c.errlen = errlen;
+	c.doc = &doc;
+	if (errlen > 0)
+		err[0] = '\0';
+	if ((cfg = calloc(1, sizeof(*cfg))) == NULL) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		rc = FD_ENOMEM;
+		goto out;
+	}
+	c.cfg = cfg;
+	cfg_set_default(k, cfg);
+	if ((f = fopen(path, "rb")) == NULL) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		rc = FD_ESYS;
+		goto out;
+	}
+	if (!yaml_parser_initialize(&p)) {
+		snprintf(err, errlen, "%s: out of memory", path);
+		rc = FD_ENOMEM;
+		goto out;
+	}
+	init = true;
+	yaml_parser_set_input_file(&p, f);
+	if (!yaml_parser_load(&p, &doc)) {
+		rc = yaml_failed(&c, &p);
+		goto out;
+	}
+	loaded = true;
+	root = yaml_document_get_root_node(&doc);
+	if (root != NULL && root->type == YAML_MAPPING_NODE &&
+	    (ctl = map_get(&c, root, "control", 7)) != NULL) {
+		if (ctl->type != YAML_MAPPING_NODE) {
+			rc = cfg_err(&c, &ctl->start_mark, "control: expected a "
+			    "mapping, got a %s", cfg_node_kind(ctl->type));
+			goto out;
+		}
+		sock = map_get(&c, ctl, "socket", 6);
+	}
+	if (sock != NULL &&
+	    (rc = cfg_set_value(&c, k, k->path, sock, cfg)) != FD_OK)
+		goto out;
+	if (strlen(cfg->control_socket) >= outlen) {
+		snprintf(err, errlen, "%s: control.socket is too long", path);
+		rc = FD_ECONFIG;
+		goto out;
+	}
+	strcpy(out, cfg->control_socket);
+	rc = FD_OK;
+out:
+	if (loaded)
+		yaml_document_delete(&doc);
+	if (init)
+		yaml_parser_delete(&p);
+	if (f != NULL)
+		fclose(f);
+	free(cfg);
 	return rc;
 }

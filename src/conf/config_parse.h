@@ -43,6 +43,7 @@ enum ktype {
 };
 
 #define K_REQUIRED	0x1
+#define K_HOSTNAME	0x2	/* strings: the default is the host's name */
 
 /*
  * One schema row.  Paths are dotted and relative to the table's root.
@@ -102,6 +103,17 @@ enum fd_err	cfg_set_value(struct ctx *c, const struct key *k,
 
 /* Write row k's default into its field of base (config_values.c). */
 void		cfg_set_default(const struct key *k, void *base);
+
+/* Entries a list row holds (0 for a single value); config_values.c. */
+size_t		cfg_list_capacity(const struct key *k);
+/* Does row k hold a number (or bool), defaulting to def?  config_values.c. */
+bool		cfg_is_number(const struct key *k);
+
+/*
+ * The schema: the top-level rows, and those of one zone.nameservers
+ * entry (config.c), for the documentation (config_doc.c).
+ */
+const struct key *cfg_schema(size_t *n, const struct key **ns, size_t *nns);
 
 /*
  * The setter of one zone.nameservers entry.  It lives in config.c, with

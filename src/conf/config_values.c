@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "config_parse.h"
 #include "flipdns/util/log.h"
@@ -593,4 +594,20 @@ cfg_set_default(const struct key *k, void *base)
 		store_uint(dst, k->size, k->def);
 	else if (k->sdef != NULL)
 		snprintf(dst, k->size, "%s", k->sdef);
+	else if ((k->flags & K_HOSTNAME) && gethostname(dst, k->size) == 0)
+		dst[k->size - 1] = '\0';
+	else if (k->flags & K_HOSTNAME)
+		dst[0] = '\0';
+}
+
+size_t
+cfg_list_capacity(const struct key *k)
+{
+	return types[k->type].elem == 0 ? 0 : k->size / types[k->type].elem;
+}
+
+bool
+cfg_is_number(const struct key *k)
+{
+	return types[k->type].number;
 }

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <limits.h>
 #include <sys/socket.h>
@@ -120,5 +121,22 @@ enum fd_err fd_config_load(const char *path, struct fd_config *cfg,
 /* Same, from a memory buffer; name is used in messages.  For tests/fuzzing. */
 enum fd_err fd_config_parse(const char *name, const char *buf, size_t len,
     struct fd_config *cfg, char *err, size_t errlen);
+
+/*
+ * Only control.socket from the file at path (flipctl -c): its value, or
+ * the default when the file sets none, into out (outlen bytes, at least
+ * the socket path's limit).  Nothing else in the file is checked.  The
+ * errors of fd_config_load for a file that cannot be read, is not YAML,
+ * or has a bad control.socket.
+ */
+enum fd_err fd_config_socket(const char *path, char *out, size_t outlen,
+    char *err, size_t errlen);
+
+/*
+ * Every key of the schema, one line each: "KEY<TAB>TYPE<TAB>DEFAULT"
+ * (type with its range; "required" for a required key), in schema order;
+ * an entry's keys as "zone.nameservers[].name".  For flipdns.yaml(5).
+ */
+void fd_config_print_keys(FILE *out);
 
 #endif

@@ -152,7 +152,7 @@ test_shipped_file(void **state)
 
 	if (slash == NULL)
 		skip();
-	snprintf(path, sizeof(path), "%.*s/../../conf/flipdns.yaml",
+	snprintf(path, sizeof(path), "%.*s/../../../conf/flipdns.yaml",
 	    (int)(slash - __FILE__), __FILE__);
 	if ((f = fopen(path, "r")) == NULL)
 		skip();
@@ -738,6 +738,75 @@ test_short_err_buffer(void **state)
 	    NULL, 0), FD_ECONFIG);
 }
 
+
+/* flipctl -c: control.socket alone, the rest of the file unread. */
+static void
+socket_case(const char *text, enum fd_err want_rc, const char *want)
+{
+	char path[] = "/tmp/test_config_socket.XXXXXX";
+	char out[128], err[512];
+	enum fd_err rc;
+	int fd;
+
+	assert_true((fd = mkstemp(path)) != -1);
+	assert_int_equal(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	close(fd);
+	rc = fd_config_socket(path, out, sizeof(out), err, sizeof(err));
+	unlink(path);
+	if (rc != want_rc)
+		fail_msg("%s: rc %d, wanted %d (%s)", text, rc, want_rc, err);
+	if (rc == FD_OK)
+		assert_string_equal(out, want);
+	else if (strstr(err, want) == NULL)
+		fail_msg("error '%s' lacks '%s'", err, want);
+}
+
+static void
+test_socket_only(void **state)
+{
+	char out[128], err[512];
+
+	/* other keys are not checked: a user this host lacks, no zone */
+	socket_case("user: no-such-user-here\ncontrol: {socket: /run/x.sock}\n"
+	    "frobnicate: 1\n", FD_OK, "/run/x.sock");
+	socket_case(ZONE "control:\n  allow_uids: [0]\n", FD_OK,
+	    "var/flipdns.sock");
+	socket_case("", FD_OK, "var/flipdns.sock");
+	socket_case("control: {socket: [a]}\n", FD_ECONFIG,
+	    ":1:19: control.socket: expected a scalar");
+	socket_case("control: 5\n", FD_ECONFIG, ":1:10: control: expected a "
+	    "mapping");
+	socket_case("control: {socket: \"\"}\n", FD_ECONFIG, ":1:19:");
+	socket_case("control: {socket: x\n", FD_ECONFIG, "YAML syntax error");
+	assert_int_equal(fd_config_socket("/nonexistent/f.yaml", out,
+	    sizeof(out), err, sizeof(err)), FD_ESYS);
+	assert_non_null(strstr(err, "No such file"));
+}
+
+/* The key list of flipdns.yaml(5): every row, in order, with defaults. */
+static void
+test_print_keys(void **state)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	assert_non_null(f);
+	fd_config_print_keys(f);
+	fclose(f);
+	assert_non_null(strstr(buf, "zone.origin\tdomain name\trequired\n"));
+	assert_non_null(strstr(buf, "zone.ttl\tinteger, 1..86400\t30\n"));
+	assert_non_null(strstr(buf, "zone.nameservers[].addresses\t"
+	    "list of IP addresses, 0..8\t[]\n"));
+	assert_non_null(strstr(buf, "storage.map_size\tbytes with an optional "
+	    "K, M, G or T, 1M..64T\t4G\n"));
+	assert_non_null(strstr(buf, "chaos.id\tstring, 1..255 bytes\t"
+	    "the host name\n"));
+	assert_non_null(strstr(buf, "chaos.enabled\ttrue or false\tfalse\n"));
+	assert_non_null(strstr(buf, "user\tuser name\tnone\n"));
+	free(buf);
+}
+
 int
 main(void)
 {
@@ -761,6 +830,8 @@ main(void)
 		cmocka_unit_test(test_ids),
 		cmocka_unit_test(test_yaml_errors),
 		cmocka_unit_test(test_short_err_buffer),
+		cmocka_unit_test(test_socket_only),
+		cmocka_unit_test(test_print_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
