@@ -11,7 +11,7 @@
 static void
 usage_global(void)
 {
-	fprintf(stderr, "usage: flipctl [-s SOCKET] [--json] "
+	fprintf(stderr, "usage: flipctl [-s SOCKET | -c FILE] [--json] "
 	    "[--timeout SECONDS] COMMAND ...\n"
 	    "run 'flipctl help' for the list of commands\n");
 }
@@ -43,10 +43,16 @@ main(int argc, char **argv)
 	const struct ctl_cmd *cmd;
 	int i = 1, nwords, rc;
 
+	/* The build makes flipctl(8) and the completion this way. */
+	if (argc == 2 && strcmp(argv[1], "--print-man") == 0) {
+		ctl_print_man(stdout);
+		return ctl_flush_stdout();
+	}
+	if (argc == 2 && strcmp(argv[1], "--print-completion") == 0) {
+		ctl_print_completion(stdout);
+		return ctl_flush_stdout();
+	}
 	memset(&c, 0, sizeof(c));
-	c.socket = getenv("FLIPDNS_SOCKET");
-	if (c.socket == NULL || *c.socket == '\0')
-		c.socket = CTL_DEFAULT_SOCKET;
 	c.timeout = CTL_DEFAULT_TIMEOUT;
 
 	while (i < argc && argv[i][0] == '-') {
@@ -78,7 +84,7 @@ main(int argc, char **argv)
 	if (c.help) {
 		ctl_usage_rows(stdout, cmd->words);
 		rc = CTL_OK;
-	} else
+	} else if ((rc = ctl_socket_resolve(&c)) == CTL_OK)
 		rc = cmd->handler(&c, cmd, &a);
 	json_decref(a.args);
 	return rc;

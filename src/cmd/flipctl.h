@@ -10,6 +10,7 @@
  *   flipctl_transfer.c  import and export: files and payloads
  *   flipctl_print.c     human output of results
  *   flipctl_table.c     aligned text tables
+ *   flipctl_doc.c       help, man page sections, bash completion
  * The exit status is part of the interface: scripts test it.
  */
 #ifndef FLIPCTL_H
@@ -27,8 +28,15 @@ enum ctl_exit {
 	CTL_EUNREACH = 3,   /* no connection, or no answer */
 };
 
-/* Without -s or $FLIPDNS_SOCKET; what conf/flipdns.yaml configures. */
-#define CTL_DEFAULT_SOCKET   "./var/flipdns.sock"
+/*
+ * Without -s, -c or $FLIPDNS_SOCKET: what conf/flipdns.yaml configures,
+ * or in a build for installing (FLIPDNS_SYSTEM_DEFAULTS) what the
+ * installed flipdns.yaml does (CMakeLists.txt sets it).
+ */
+#ifndef FLIPDNS_DEFAULT_SOCKET
+#define FLIPDNS_DEFAULT_SOCKET "./var/flipdns.sock"
+#endif
+#define CTL_DEFAULT_SOCKET   FLIPDNS_DEFAULT_SOCKET
 /* Long enough for an fsync-heavy commit on a slow disk. */
 #define CTL_DEFAULT_TIMEOUT  30
 /* Command-line positional arguments beyond any command's needs. */
@@ -37,6 +45,9 @@ enum ctl_exit {
 /* What one invocation needs to talk to the daemon and print. */
 struct ctl {
 	const char *socket;
+	const char *socket_opt;   /* -s SOCKET */
+	const char *config;       /* -c FILE: control.socket from there */
+	char socket_buf[128];     /* sun_path's 108 bytes and a margin */
 	bool json;          /* print the daemon's result as JSON */
 	unsigned timeout;   /* seconds to wait for the reply */
 	bool help;          /* -h / --help was given */
@@ -85,6 +96,32 @@ enum {
 };
 #define CTL_O(x)  (1u << CTL_OPT_##x)
 
+/* How an option's value is read (flipctl_args.c). */
+enum ctl_opt_kind {
+	CTL_KIND_STRING, CTL_KIND_APP, CTL_KIND_LIST, CTL_KIND_NUMBER,
+	CTL_KIND_SIDE
+};
+
+/* One command option, a row of ctl_opts[] (flipctl_args.c). */
+struct ctl_opt {
+	const char *name;        /* "--ttl" */
+	const char *key;         /* its protocol argument */
+	enum ctl_opt_kind kind;
+	const char *metavar;     /* what its value is, for people: "SECONDS" */
+	const char *help;
+};
+extern const struct ctl_opt ctl_opts[CTL_OPT_COUNT];
+
+/* One global option, a row of ctl_globals[] (ends with longname NULL). */
+struct ctl_global {
+	const char *shortname;   /* "-s", or NULL */
+	const char *longname;    /* "--socket" */
+	const char *metavar;     /* NULL when it takes no value */
+	int (*apply)(struct ctl *, const char *);
+	const char *help;
+};
+extern const struct ctl_global ctl_globals[];
+
 /* flipctl_commands.c */
 extern const struct ctl_cmd ctl_cmds[];
 /*
@@ -100,7 +137,6 @@ int ctl_flush_stdout(void);
  * it took.  NULL when no row matches.
  */
 const struct ctl_cmd *ctl_cmd_find(int argc, char **argv, int *nwords);
-void ctl_help(FILE *out);
 /* "usage: flipctl WORDS SYNOPSIS" for each row whose words open with prefix. */
 void ctl_usage_rows(FILE *out, const char *prefix);
 /* Report a usage error for cmd (printf-style what), return CTL_EUSAGE. */
@@ -116,11 +152,19 @@ int ctl_usage(const struct ctl_cmd *cmd, const char *fmt, ...)
 int ctl_args_parse(struct ctl *c, const struct ctl_cmd *cmd, int argc,
     char **argv, struct ctl_argv *a);
 /*
- * A global option at argv[*i] (-s, --socket, --json, --timeout, -h,
- * --help): applied to c and *i advanced past it, returns 1.  Returns 0
- * when argv[*i] is not one, -1 after reporting a usage error.
+ * A global option at argv[*i] (-s, --socket, -c, --config, --json,
+ * --timeout, -h, --help): applied to c and *i advanced past it, returns
+ * 1.  Returns 0 when argv[*i] is not one, -1 after reporting a usage
+ * error.
  */
 int ctl_global_opt(struct ctl *c, int argc, char **argv, int *i);
+/*
+ * Set c->socket once the whole command line is read: -s, else -c FILE's
+ * control.socket, else $FLIPDNS_SOCKET, else CTL_DEFAULT_SOCKET.
+ * CTL_OK, or CTL_EUSAGE after reporting a config file that cannot be
+ * read.
+ */
+int ctl_socket_resolve(struct ctl *c);
 /* Decimal digits only, at most max: CTL_OK, or CTL_EUSAGE (unreported). */
 int ctl_parse_uint(const char *s, unsigned long max, unsigned long *out);
 
@@ -134,6 +178,23 @@ int ctl_parse_uint(const char *s, unsigned long max, unsigned long *out);
  */
 int ctl_call(const struct ctl *c, const char *cmd, json_t *args,
     const struct ctl_payload *in, json_t **result, struct ctl_payload *out);
+
+/*
+ * flipctl_doc.c: every text made from the tables, so none can drift from
+ * the parser: `flipctl help`, the generated sections of flipctl(8)
+ * (scdoc) and the bash completion.  The build runs the hidden options
+ * --print-man and --print-completion (man/CMakeLists.txt).
+ */
+void ctl_help(FILE *out);
+void ctl_print_man(FILE *out);
+void ctl_print_completion(FILE *out);
+/* The exit statuses with their meaning; ends with a NULL text. */
+struct ctl_exit_doc {
+	int status;
+	const char *brief;       /* for the one-line summary of help */
+	const char *text;
+};
+extern const struct ctl_exit_doc ctl_exit_docs[];
 
 /* flipctl_transfer.c: the handlers of import and export. */
 ctl_handler ctl_cmd_import, ctl_cmd_export;

@@ -15,27 +15,35 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "flipdns/conf/config.h"
 #include "flipctl.h"
 
 /* A day: longer than any commit can take, and fits poll(2)'s int ms. */
 #define CTL_TIMEOUT_MAX  86400
 
-enum opt_kind { OPT_STRING, OPT_APP, OPT_LIST, OPT_NUMBER, OPT_SIDE };
-
-/* Indexed by CTL_OPT_*; a row's opts bits say which it accepts. */
-static const struct ctl_opt {
-	const char *name;
-	const char *key;     /* protocol argument */
-	enum opt_kind kind;
-} ctl_opts[CTL_OPT_COUNT] = {
-	[CTL_OPT_CNAME] = {"--cname", "cname", OPT_STRING},
-	[CTL_OPT_ADDR] = {"--addr", "addrs", OPT_LIST},
-	[CTL_OPT_PRIMARY] = {"--primary", "primary", OPT_APP},
-	[CTL_OPT_BACKUP] = {"--backup", "backup", OPT_APP},
-	[CTL_OPT_TTL] = {"--ttl", "ttl", OPT_NUMBER},
-	[CTL_OPT_LABEL] = {"--label", "label", OPT_STRING},
-	[CTL_OPT_TO] = {"--to", "to", OPT_SIDE},
-	[CTL_OPT_LIMIT] = {"--limit", "limit", OPT_NUMBER},
+/*
+ * Indexed by CTL_OPT_*; a row's opts bits say which it accepts.  The
+ * metavar and help are what `flipctl help`, flipctl(8) and the bash
+ * completion say about the option (flipctl_doc.c).
+ */
+const struct ctl_opt ctl_opts[CTL_OPT_COUNT] = {
+	[CTL_OPT_CNAME] = {"--cname", "cname", CTL_KIND_STRING, "HOST",
+	    "the app's endpoint: a host name, answered as a CNAME"},
+	[CTL_OPT_ADDR] = {"--addr", "addrs", CTL_KIND_LIST, "IP",
+	    "an IPv4 or IPv6 address of the app, answered as A or AAAA; "
+	    "repeat it for more (up to 64)"},
+	[CTL_OPT_PRIMARY] = {"--primary", "primary", CTL_KIND_APP, "APP",
+	    "the app on the group's primary side; none for no app"},
+	[CTL_OPT_BACKUP] = {"--backup", "backup", CTL_KIND_APP, "APP",
+	    "the app on the group's backup side; none for no app"},
+	[CTL_OPT_TTL] = {"--ttl", "ttl", CTL_KIND_NUMBER, "SECONDS",
+	    "the TTL of the group's answers (default: zone.ttl)"},
+	[CTL_OPT_LABEL] = {"--label", "label", CTL_KIND_STRING, "LABEL",
+	    "this label instead of a random one (never a deleted one)"},
+	[CTL_OPT_TO] = {"--to", "to", CTL_KIND_SIDE, "primary|backup",
+	    "make this side active instead of toggling"},
+	[CTL_OPT_LIMIT] = {"--limit", "limit", CTL_KIND_NUMBER, "N",
+	    "at most N entries (default 50)"},
 };
 
 static json_t *
@@ -74,11 +82,11 @@ static const struct {
 	json_t *(*conv)(const char *);
 	const char *expect;      /* for the usage error */
 } opt_kinds[] = {
-	[OPT_STRING] = {conv_string, "UTF-8 text"},
-	[OPT_APP] = {conv_app, "an app name or none"},
-	[OPT_LIST] = {conv_string, "UTF-8 text"},
-	[OPT_NUMBER] = {conv_number, "a whole number 0..4294967295"},
-	[OPT_SIDE] = {conv_side, "primary or backup"},
+	[CTL_KIND_STRING] = {conv_string, "UTF-8 text"},
+	[CTL_KIND_APP] = {conv_app, "an app name or none"},
+	[CTL_KIND_LIST] = {conv_string, "UTF-8 text"},
+	[CTL_KIND_NUMBER] = {conv_number, "a whole number 0..4294967295"},
+	[CTL_KIND_SIDE] = {conv_side, "primary or backup"},
 };
 
 int
@@ -128,7 +136,18 @@ set_socket(struct ctl *c, const char *v)
 		fprintf(stderr, "flipctl: empty socket path\n");
 		return -1;
 	}
-	c->socket = v;
+	c->socket_opt = v;
+	return 1;
+}
+
+static int
+set_config(struct ctl *c, const char *v)
+{
+	if (*v == '\0') {
+		fprintf(stderr, "flipctl: empty config file name\n");
+		return -1;
+	}
+	c->config = v;
 	return 1;
 }
 
@@ -160,46 +179,85 @@ set_timeout(struct ctl *c, const char *v)
 	return 1;
 }
 
-static const struct {
-	const char *name;
-	bool has_value;
-	int (*apply)(struct ctl *, const char *);
-} ctl_globals[] = {
-	{"-s", true, set_socket},
-	{"--socket", true, set_socket},
-	{"--json", false, set_json},
-	{"--timeout", true, set_timeout},
-	{"-h", false, set_help},
-	{"--help", false, set_help},
+#define STR(x)   STR_(x)
+#define STR_(x)  #x
+
+/* The global options; flipctl_doc.c prints help and man text from them. */
+const struct ctl_global ctl_globals[] = {
+	{"-s", "--socket", "SOCKET", set_socket,
+	    "the control socket to talk to (without it: -c FILE's control.socket, "
+	    "else $FLIPDNS_SOCKET, else " CTL_DEFAULT_SOCKET ")"},
+	{"-c", "--config", "FILE", set_config,
+	    "read the control socket's path (control.socket) from flipdnsd's "
+	    "configuration FILE; nothing else in it is read"},
+	{NULL, "--json", NULL, set_json,
+	    "print the daemon's result as JSON (one line, or indented on a "
+	    "terminal)"},
+	{NULL, "--timeout", "SECONDS", set_timeout,
+	    "wait this long for the daemon's reply, 1.." STR(CTL_TIMEOUT_MAX)
+	    " (default " STR(CTL_DEFAULT_TIMEOUT) ")"},
+	{"-h", "--help", NULL, set_help,
+	    "print help; after a command, that command's usage"},
+	{NULL, NULL, NULL, NULL, NULL},
 };
+
+/* Does argv[*i] name global option g?  Sets *val as opt_match does. */
+static bool
+global_match(const struct ctl_global *g, const char *arg, const char **val)
+{
+	return (g->shortname != NULL && opt_match(arg, g->shortname, val)) ||
+	    opt_match(arg, g->longname, val);
+}
 
 int
 ctl_global_opt(struct ctl *c, int argc, char **argv, int *i)
 {
-	const char *val;
-	size_t g;
+	const struct ctl_global *g;
+	const char *val, *name = argv[*i];
 
-	for (g = 0; g < sizeof(ctl_globals) / sizeof(ctl_globals[0]); g++) {
-		if (!opt_match(argv[*i], ctl_globals[g].name, &val))
+	for (g = ctl_globals; g->longname != NULL; g++) {
+		if (!global_match(g, argv[*i], &val))
 			continue;
-		if (!ctl_globals[g].has_value) {
+		if (g->metavar == NULL) {
 			if (val != NULL) {
 				fprintf(stderr, "flipctl: %s takes no value\n",
-				    ctl_globals[g].name);
+				    g->longname);
 				return -1;
 			}
 		} else if (val == NULL) {
 			if (*i + 1 >= argc) {
 				fprintf(stderr, "flipctl: %s needs a value\n",
-				    ctl_globals[g].name);
+				    name);
 				return -1;
 			}
 			val = argv[++*i];
 		}
 		(*i)++;
-		return ctl_globals[g].apply(c, val);
+		return g->apply(c, val);
 	}
 	return 0;
+}
+
+int
+ctl_socket_resolve(struct ctl *c)
+{
+	char err[1024];
+	const char *env = getenv("FLIPDNS_SOCKET");
+
+	if (c->socket_opt != NULL) {
+		c->socket = c->socket_opt;
+	} else if (c->config != NULL) {
+		if (fd_config_socket(c->config, c->socket_buf,
+		    sizeof(c->socket_buf), err, sizeof(err)) != FD_OK) {
+			fprintf(stderr, "flipctl: %s\n", err);
+			return CTL_EUSAGE;
+		}
+		c->socket = c->socket_buf;
+	} else if (env != NULL && *env != '\0') {
+		c->socket = env;
+	} else
+		c->socket = CTL_DEFAULT_SOCKET;
+	return CTL_OK;
 }
 
 /* The command option argv[*i]: its value goes into a->args. */
@@ -227,7 +285,7 @@ command_opt(const struct ctl_cmd *cmd, int argc, char **argv, int *i,
 	if ((v = opt_kinds[o->kind].conv(val)) == NULL)
 		return ctl_usage(cmd, "bad %s '%s': expected %s", o->name,
 		    val, opt_kinds[o->kind].expect);
-	if (o->kind == OPT_LIST) {
+	if (o->kind == CTL_KIND_LIST) {
 		if ((list = json_object_get(a->args, o->key)) == NULL) {
 			list = json_array();
 			json_object_set_new(a->args, o->key, list);

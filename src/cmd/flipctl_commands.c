@@ -145,26 +145,6 @@ ctl_usage(const struct ctl_cmd *cmd, const char *fmt, ...)
 	return CTL_EUSAGE;
 }
 
-void
-ctl_help(FILE *out)
-{
-	const struct ctl_cmd *cmd;
-
-	fprintf(out, "usage: flipctl [-s SOCKET] [--json] [--timeout SECONDS] "
-	    "COMMAND ...\n\n"
-	    "  -s, --socket SOCKET  control socket (default $FLIPDNS_SOCKET, "
-	    "else %s)\n"
-	    "  --json               print the daemon's JSON result\n"
-	    "  --timeout SECONDS    wait this long for the reply (default %d)\n"
-	    "\ncommands:\n", CTL_DEFAULT_SOCKET, CTL_DEFAULT_TIMEOUT);
-	for (cmd = ctl_cmds; cmd->words != NULL; cmd++)
-		fprintf(out, "  %s%s%s\n        %s\n", cmd->words,
-		    *cmd->synopsis != '\0' ? " " : "", cmd->synopsis,
-		    cmd->help);
-	fprintf(out, "\nexit status: 0 ok, 1 refused or not found, 2 usage, "
-	    "3 daemon unreachable\n");
-}
-
 static void
 print_json(json_t *result)
 {
