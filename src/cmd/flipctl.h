@@ -7,7 +7,7 @@
  *   flipctl_commands.c  the command table and its handlers
  *   flipctl_args.c      command-line words -> positional args + JSON args
  *   flipctl_conn.c      the unix socket: connect, one request, one reply
- *   flipctl_transfer.c  import and export: files and payloads
+ *   flipctl_transfer.c  import, export, backup: files and payloads
  *   flipctl_print.c     human output of results
  *   flipctl_table.c     aligned text tables
  *   flipctl_doc.c       help, man page sections, bash completion
@@ -196,8 +196,8 @@ struct ctl_exit_doc {
 };
 extern const struct ctl_exit_doc ctl_exit_docs[];
 
-/* flipctl_transfer.c: the handlers of import and export. */
-ctl_handler ctl_cmd_import, ctl_cmd_export;
+/* flipctl_transfer.c: the handlers of import, export and backup. */
+ctl_handler ctl_cmd_import, ctl_cmd_export, ctl_cmd_backup;
 
 /* flipctl_print.c: human output, one function per result shape. */
 void ctl_print_app(json_t *app);

@@ -76,6 +76,11 @@ const struct ctl_cmd ctl_cmds[] = {
 	{"reload", cmd_remote, "reload", NULL, 0, 0, 0, ctl_print_message,
 	    "", "re-read the daemon's configuration file and apply it, or "
 	    "refuse it whole"},
+	{"backup", ctl_cmd_backup, "backup", NULL, 1, 1, 0, NULL,
+	    "FILE",
+	    "write a consistent, compacted copy of the store to FILE (- for "
+	    "stdout) while the daemon serves; flipdnsd --restore puts it "
+	    "back"},
 	{"help", cmd_help, NULL, NULL, 0, 0, 0, NULL,
 	    "", "show this help"},
 	{NULL, NULL, NULL, NULL, 0, 0, 0, NULL, NULL, NULL},

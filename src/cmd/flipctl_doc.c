@@ -19,7 +19,7 @@ const struct ctl_exit_doc ctl_exit_docs[] = {
 	{CTL_EUSAGE, "usage", "a bad command line, or a configuration file "
 	    "(-c) that cannot be read: nothing was sent"},
 	{CTL_EUNREACH, "daemon unreachable", "the daemon could not be reached "
-	    "or did not answer in time, or its answer (an export) "
+	    "or did not answer in time, or its answer (an export, a backup) "
 	    "was cut short"},
 	{0, NULL, NULL},
 };

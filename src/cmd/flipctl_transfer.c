@@ -1,15 +1,21 @@
 /*
- * flipctl_transfer.c - import and export: documents that travel as raw
- * payloads after the request or reply line, not as JSON strings.
+ * flipctl_transfer.c - import, export and backup: documents that travel
+ * as raw payloads after the request or reply line, not as JSON strings.
  *
  * import reads the whole file first: the daemon checks and commits all
  * of it in one transaction, so there is nothing to stream.  export
- * writes the daemon's master file to stdout as its chunks arrive.
+ * writes the daemon's master file to stdout as its chunks arrive, and
+ * backup the copy of the store to a file, which appears under its name
+ * only once it is whole and on disk.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "flipctl.h"
 
@@ -96,6 +102,96 @@ ctl_cmd_export(struct ctl *c, const struct ctl_cmd *cmd, struct ctl_argv *a)
 	free(out.data);
 	if (rc != CTL_OK)
 		return rc;
+	json_decref(result);
+	return ctl_flush_stdout();
+}
+
+/* fsync the directory holding path, so a rename into it is durable. */
+static int
+sync_parent(const char *path)
+{
+	char buf[PATH_MAX];
+	int fd, rc;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	if ((fd = open(dirname(buf), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) == -1)
+		return -1;
+	rc = fsync(fd);
+	close(fd);
+	return rc;
+}
+
+/*
+ * The copy goes to FILE.XXXXXX next to FILE (mode 0600: it holds the
+ * whole store), is synced, and is renamed to FILE only when the stream
+ * ended whole: a cut stream, a full disk or a dead daemon never leaves
+ * a truncated backup under the name, nor replaces a good one.
+ */
+int
+ctl_cmd_backup(struct ctl *c, const struct ctl_cmd *cmd, struct ctl_argv *a)
+{
+	const char *path = a->pos[0];
+	struct ctl_payload out = {NULL, 0, NULL};
+	char tmp[PATH_MAX];
+	json_t *result = NULL;
+	long bytes = 0;
+	int fd, rc;
+
+	if (strcmp(path, "-") == 0) {
+		if (isatty(STDOUT_FILENO))
+			return ctl_usage(cmd, "not writing a backup to a "
+			    "terminal: give a FILE, or redirect stdout");
+		out.sink = stdout;
+		if ((rc = ctl_call(c, cmd->proto, a->args, NULL, &result,
+		    &out)) == CTL_OK)
+			rc = ctl_flush_stdout();
+		free(out.data);
+		json_decref(result);
+		return rc;
+	}
+	if ((size_t)snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >=
+	    sizeof(tmp))
+		return ctl_usage(cmd, "file name too long");
+	if ((fd = mkstemp(tmp)) == -1 || (out.sink = fdopen(fd, "w")) ==
+	    NULL) {
+		fprintf(stderr, "flipctl: %s: %s\n", tmp, strerror(errno));
+		if (fd != -1) {
+			close(fd);
+			unlink(tmp);
+		}
+		return CTL_EFAIL;
+	}
+	rc = ctl_call(c, cmd->proto, a->args, NULL, &result, &out);
+	free(out.data);
+	if (rc == CTL_OK && (fflush(out.sink) == EOF || ferror(out.sink) ||
+	    fsync(fd) != 0 || (bytes = ftell(out.sink)) < 0)) {
+		fprintf(stderr, "flipctl: %s: %s\n", tmp, strerror(errno));
+		rc = CTL_EFAIL;
+	}
+	if (fclose(out.sink) == EOF && rc == CTL_OK) {
+		fprintf(stderr, "flipctl: %s: %s\n", tmp, strerror(errno));
+		rc = CTL_EFAIL;
+	}
+	if (rc == CTL_OK && (rename(tmp, path) != 0 || sync_parent(path) !=
+	    0)) {
+		fprintf(stderr, "flipctl: %s: %s\n", path, strerror(errno));
+		rc = CTL_EFAIL;
+	}
+	if (rc != CTL_OK) {
+		unlink(tmp);
+		json_decref(result);
+		return rc;
+	}
+	json_object_set_new(result, "file", json_string(path));
+	json_object_set_new(result, "bytes", json_integer(bytes));
+	if (c->json)
+		json_dumpf(result, stdout, JSON_COMPACT);
+	else
+		printf("%s: serial %lld, %ld bytes\n", path,
+		    (long long)json_integer_value(json_object_get(result,
+		    "serial")), bytes);
+	if (c->json)
+		fputc('\n', stdout);
 	json_decref(result);
 	return ctl_flush_stdout();
 }

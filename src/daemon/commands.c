@@ -35,6 +35,7 @@ enum cmd_mode {
 	CMD_READ,     /* in a read snapshot of its own */
 	CMD_WRITE,    /* in the writer's transaction */
 	CMD_STREAM,   /* a read whose answer streams after it (export) */
+	CMD_COPY,     /* a copy of the store streams after it (backup) */
 };
 
 struct fd_command {
@@ -530,6 +531,19 @@ cmd_stats(struct cmd_ctx *x, json_t **result)
 	return FD_OK;
 }
 
+/*
+ * The copy itself streams after this line (control_stream.c); it is of
+ * the snapshot this serial was read from: the copy's read transaction
+ * begins before the main loop can commit anything else.
+ */
+static enum fd_err
+cmd_backup(struct cmd_ctx *x, json_t **result)
+{
+	*result = json_pack("{s:I}", "serial",
+	    (json_int_t)fd_store_serial(x->env->st, x->txn));
+	return FD_OK;
+}
+
 static const char *const args_none[] = {NULL};
 static const char *const args_app_write[] = {"name", "cname", "addrs", NULL};
 static const char *const args_name[] = {"name", NULL};
@@ -562,6 +576,7 @@ static const struct fd_command cmd_table[] = {
 	{"export", cmd_export, CMD_STREAM, args_none},
 	{"reload", cmd_reload, CMD_READ, args_none},
 	{"stats", cmd_stats, CMD_READ, args_none},
+	{"backup", cmd_backup, CMD_COPY, args_none},
 };
 
 /*
@@ -660,7 +675,14 @@ fd_command_writes(const struct fd_command *cmd)
 bool
 fd_command_streams(const struct fd_command *cmd)
 {
-	return cmd->mode == CMD_STREAM;
+	return fd_command_stream(cmd) != FD_STREAM_NONE;
+}
+
+enum fd_stream
+fd_command_stream(const struct fd_command *cmd)
+{
+	return cmd->mode == CMD_STREAM ? FD_STREAM_ZONE :
+	    cmd->mode == CMD_COPY ? FD_STREAM_COPY : FD_STREAM_NONE;
 }
 
 /* Run a decoded command's handler in x (txn, and chg for writes, set). */

@@ -62,15 +62,20 @@ fd_store_dbi(const struct fd_store *st, enum fd_store_db db)
 	return st->dbi[db];
 }
 
-/* Record the schema version in a new store, or check an existing one. */
+/*
+ * Record the schema version in a new store (create), or check an
+ * existing one.
+ */
 static enum fd_err
-store_check_schema(struct fd_store *st, MDB_txn *txn)
+store_check_schema(struct fd_store *st, MDB_txn *txn, bool create)
 {
 	MDB_val k = {6, "schema"}, v;
 	uint32_t ver = FD_SCHEMA_VERSION, serial = 1;
 	int rc;
 
 	rc = mdb_get(txn, st->dbi[FD_DB_META], &k, &v);
+	if (rc == MDB_NOTFOUND && !create)
+		return FD_EVERSION;
 	if (rc == MDB_NOTFOUND) {
 		v.mv_size = sizeof(ver);
 		v.mv_data = &ver;
@@ -171,8 +176,72 @@ fd_store_open(const char *dir, uint64_t map_size, unsigned max_readers,
 			goto bad;
 		}
 	}
-	if ((err = store_check_schema(st, txn)) != FD_OK)
+	if ((err = store_check_schema(st, txn, true)) != FD_OK)
 		goto bad;
+	rc = mdb_txn_commit(txn);
+	txn = NULL;
+	if (rc != 0) {
+		err = fd_store_err(rc);
+		goto bad;
+	}
+	*out = st;
+	return FD_OK;
+bad:
+	if (txn != NULL)
+		mdb_txn_abort(txn);
+	mdb_env_close(st->env);
+	free(st);
+	return err;
+}
+
+enum fd_err
+fd_store_open_file(const char *path, struct fd_store **out)
+{
+	struct fd_store *st;
+	MDB_txn *txn = NULL;
+	enum fd_err err;
+	int rc;
+
+	*out = NULL;
+	if ((st = calloc(1, sizeof(*st))) == NULL)
+		return FD_ENOMEM;
+	if ((rc = mdb_env_create(&st->env)) != 0) {
+		free(st);
+		return fd_store_err(rc);
+	}
+	mdb_env_set_maxdbs(st->env, FD_DB_COUNT);
+	/*
+	 * One file (MDB_NOSUBDIR), only read, with no lock file next to it
+	 * (MDB_NOLOCK): a backup has no other user, and its directory need
+	 * not be writable.
+	 */
+	rc = mdb_env_open(st->env, path, MDB_NOSUBDIR | MDB_RDONLY |
+	    MDB_NOLOCK | MDB_NOTLS, 0);
+	if (rc != 0) {
+		err = fd_store_err(rc);
+		if (rc > 0) {
+			errno = rc;
+			err = FD_ESYS;
+		}
+		goto bad;
+	}
+	if ((rc = mdb_txn_begin(st->env, NULL, MDB_RDONLY, &txn)) != 0) {
+		err = fd_store_err(rc);
+		goto bad;
+	}
+	for (int i = 0; i < FD_DB_COUNT; i++) {
+		rc = mdb_dbi_open(txn, db_names[i], 0, &st->dbi[i]);
+		if (rc == 0)
+			rc = mdb_set_compare(txn, st->dbi[i], fd_store_key_cmp);
+		if (rc != 0) {
+			/* a table missing: some other LMDB file, not a store */
+			err = rc == MDB_NOTFOUND ? FD_EVERSION : fd_store_err(rc);
+			goto bad;
+		}
+	}
+	if ((err = store_check_schema(st, txn, false)) != FD_OK)
+		goto bad;
+	/* a read-only commit keeps the table handles open */
 	rc = mdb_txn_commit(txn);
 	txn = NULL;
 	if (rc != 0) {

@@ -69,6 +69,13 @@ json_t *fd_command_decode(json_t *req, const struct fd_command **cmd);
 bool fd_command_writes(const struct fd_command *cmd);
 /* Answers with a stream after its response line (export): control.c. */
 bool fd_command_streams(const struct fd_command *cmd);
+/* What streams after the response line (control_stream.c). */
+enum fd_stream {
+	FD_STREAM_NONE,
+	FD_STREAM_ZONE,     /* export: the zone as a master file */
+	FD_STREAM_COPY,     /* backup: a compacted copy of the store */
+};
+enum fd_stream fd_command_stream(const struct fd_command *cmd);
 
 /*
  * Run read command cmd in read transaction txn; in is the request's

@@ -87,6 +87,14 @@ struct fd_group_view {
  */
 enum fd_err fd_store_open(const char *dir, uint64_t map_size,
     unsigned max_readers, struct fd_store **out);
+/*
+ * Open the store file at path (a backup: the data file alone, not a
+ * directory) read-only and without a lock file, for checking it and
+ * copying it (backup.h).  FD_EVERSION when it is an LMDB file but not a
+ * store of this schema, FD_EVERSION too when it is no LMDB file at all
+ * (MDB_INVALID), FD_ESYS (errno set) when it cannot be opened.
+ */
+enum fd_err fd_store_open_file(const char *path, struct fd_store **out);
 void fd_store_close(struct fd_store *st);
 
 /* Map an LMDB return code to our enum (MDB_MAP_FULL -> FD_EFULL, ...). */
