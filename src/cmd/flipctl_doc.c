@@ -139,8 +139,7 @@ ctl_print_man(FILE *out)
 		scd_text(out, g->help);
 		fprintf(out, ".\n\n");
 	}
-	fprintf(out, "Global options may also follow the command words.\n\n"
-	    "# COMMANDS\n\n");
+	fprintf(out, "# COMMANDS\n\n");
 	for (cmd = ctl_cmds; cmd->words != NULL; cmd++) {
 		fprintf(out, "*%s*", cmd->words);
 		if (*cmd->synopsis != '\0') {
