@@ -81,8 +81,10 @@ static const struct key keys[] = {
 	{"tcp.max_clients", T_U32, 0, 1, 100000, 1000, NULL,
 	    CFG(tcp_max_clients), 0},
 	{"chaos.enabled", T_BOOL, 0, 0, 1, 0, NULL, CFG(chaos), 0},
-	/* a TXT character-string holds 255 octets */
-	/* id.server names the answering host, so no static default */
+	/*
+	 * a TXT character-string holds 255 octets; id.server names the
+	 * answering host, so no static default
+	 */
 	{"chaos.id", T_STR, K_HOSTNAME, 1, 255, 0, NULL, CFG(chaos_id), 0},
 	{"log.syslog", T_BOOL, 0, 0, 1, 0, NULL, CFG(log_syslog), 0},
 	{"log.queries", T_BOOL, 0, 0, 1, 0, NULL, CFG(log_queries), 0},

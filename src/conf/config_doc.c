@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "config_parse.h"
+#include "flipdns/util/log.h"
 
 /* 4294967296 -> "4G": sizes are written the way the file takes them. */
 static void
@@ -77,6 +78,12 @@ type_text(const struct key *k, char *out, size_t len)
 		snprintf(out, len, "list of mappings {name, addresses}, "
 		    "%llu..%zu", (unsigned long long)k->min, cap);
 		break;
+	case T_LOGLEVEL:
+		snprintf(out, len, "debug, info, warning or error");
+		break;
+	case T_ADDRPORT:
+		snprintf(out, len, "ADDRESS[:PORT] or [IPV6]:PORT");
+		break;
 	}
 }
 
@@ -89,6 +96,8 @@ default_text(const struct key *k, char *out, size_t len)
 		snprintf(out, len, "%s", k->def ? "true" : "false");
 	else if (k->type == T_SIZE)
 		size_text(out, len, k->def);
+	else if (k->type == T_LOGLEVEL)
+		snprintf(out, len, "%s", log_level_name((enum log_level)k->def));
 	else if (cfg_is_number(k))
 		snprintf(out, len, "%llu", (unsigned long long)k->def);
 	else if (cfg_list_capacity(k) > 0)
