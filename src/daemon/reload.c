@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "daemon_state.h"
+#include "flipdns/daemon/notify.h"
 #include "flipdns/daemon/server.h"
 #include "flipdns/util/log.h"
 
@@ -84,8 +85,12 @@ daemon_reload(void *arg, char *msg, size_t len)
 	enum fd_err rc;
 
 	msg[0] = '\0';
-	if ((cfg = calloc(1, sizeof(*cfg))) == NULL)
+	/* systemd shows "reloading" until READY=1, whatever the outcome */
+	fd_notify_reloading();
+	if ((cfg = calloc(1, sizeof(*cfg))) == NULL) {
+		fd_notify_ready();
 		return FD_ENOMEM;
+	}
 	if ((rc = fd_config_load(d->config_path, cfg, err, sizeof(err))) !=
 	    FD_OK) {
 		snprintf(msg, len, "reload refused, nothing changed: %s", err);
@@ -126,10 +131,12 @@ daemon_reload(void *arg, char *msg, size_t len)
 	d->ms.reloads++;
 	snprintf(msg, len, "reloaded %s", d->config_path);
 	log_info("%s", msg);
+	fd_notify_ready();
 	return FD_OK;
 refused:
 	log_warnx("%s", msg);
 	free(zone);
 	free(cfg);
+	fd_notify_ready();
 	return rc;
 }

@@ -5,6 +5,9 @@ Rules (README: "Running it as a service"; flipdnsd(8)):
   - READY=1 is sent once, after the DNS sockets and the control socket
     answer: the moment it arrives, a DNS query and a control command
     both succeed (systemd starts units ordered after flipdns then);
+  - a reload (flipctl reload, SIGHUP) sends RELOADING=1, then READY=1
+    when it is over, applied or refused (systemd shows "reloading" in
+    between);
   - STOPPING=1 is sent on SIGTERM, before the daemon exits 0;
   - without $NOTIFY_SOCKET nothing is sent and nothing fails (every other
     system test runs that way).
@@ -59,6 +62,14 @@ def test_ready_after_sockets_answer_and_stopping_on_sigterm():
         assert ans.rcode() == dns.rcode.NOERROR and len(ans.answer) == 1
         assert d.ctl_json("status")["zone"] == d.origin
         assert not any("STOPPING=1" in m for m in got), got
+
+        for reload in (lambda: d.ctl("reload"),
+                       lambda: d.proc.send_signal(1)):
+            reload()
+            got = recv_messages(sock, "READY=1", flipdns.START_TIMEOUT)
+            fields = [f for m in got for f in m.split("\n")]
+            assert fields[0] == "RELOADING=1", got
+            assert fields[1].startswith("MONOTONIC_USEC="), got
 
         d.proc.send_signal(15)
         got = recv_messages(sock, "STOPPING=1", flipdns.STOP_TIMEOUT)
