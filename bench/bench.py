@@ -265,6 +265,21 @@ workers: %d
                               check=True, capture_output=True, text=True, **kw)
 
 
+class FlipdnsMetrics(Flipdns):
+    """flipdns on the same store with metrics.listen on: what the per-thread
+    counters cost (README "Metrics"), measured beside plain flipdns."""
+    name = "flipdns-metrics"
+
+    def __init__(self, workdir, port, workers, cpus, build, store):
+        super().__init__(workdir, port, workers, cpus, build)
+        cfg = os.path.join(self.dir, "flipdns.yaml")
+        text = open(cfg).read()
+        text = re.sub(r"storage: \{path: [^,]*,", "storage: {path: %s," % store,
+                      text)
+        text += "metrics: {listen: \"127.0.0.1:%d\"}\n" % free_port()
+        open(cfg, "w").write(text)
+
+
 class Nsd(Server):
     name = "nsd"
 
@@ -528,6 +543,10 @@ def run_size(args, n, workdir, results):
             text = re.sub(r'listen: \["127.0.0.1:\d+"\]',
                           'listen: ["127.0.0.1:%d"]' % port, text)
             open(cfg, "w").write(text)
+        elif name == "flipdns-metrics":
+            servers.append(FlipdnsMetrics(sizedir, port, args.workers,
+                                          srv_cpus, args.build,
+                                          os.path.join(fl.dir, "db")))
         elif name == "nsd":
             servers.append(Nsd(sizedir, port, args.workers, srv_cpus, zonefile))
         elif name == "knot":
@@ -660,7 +679,7 @@ def main():
     args.servers = args.servers.split(",")
     for tool in ["dnsperf", "taskset"] + [
             {"nsd": "nsd", "knot": "knotd", "gdnsd": "gdnsd"}[s]
-            for s in args.servers if s != "flipdns"]:
+            for s in args.servers if not s.startswith("flipdns")]:
         if shutil.which(tool) is None:
             sys.exit("bench: %s is missing: run tools/deps bench" % tool)
 
