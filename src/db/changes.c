@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "flipdns/db/appindex.h"
 #include "flipdns/db/changes.h"
 #include "flipdns/db/history.h"
 #include "flipdns/db/render.h"
@@ -173,11 +174,40 @@ app_count(struct fd_change *c, const char *name, int dref, int dactive)
 }
 
 /*
- * Move a group from old (NULL: new group) to new (NULL: deleted),
- * keeping every app's ref_count and active_count exact.
+ * The index entries of a group, from old's apps to new's: what no longer
+ * holds goes first, then what is new; an entry that stays is not
+ * rewritten (a switch writes none).  An entry already missing on delete
+ * is where it should end anyway.
  */
 static enum fd_err
-group_recount(struct fd_change *c, const struct group_state *old,
+group_reindex(struct fd_change *c, const struct group_state *old,
+    const struct group_state *new)
+{
+	const char *label = old != NULL ? old->label : new->label;
+	const char *was[2] = {old ? old->primary : "", old ? old->backup : ""};
+	const char *now[2] = {new ? new->primary : "", new ? new->backup : ""};
+	enum fd_err err;
+
+	for (int r = FD_SIDE_PRIMARY; r <= FD_SIDE_BACKUP; r++)
+		if (was[r][0] && strcmp(was[r], now[r]) != 0 &&
+		    (err = fd_appindex_del(c->st, c->txn, was[r], label)) !=
+		    FD_OK && err != FD_ENOTFOUND)
+			return err;
+	for (int r = FD_SIDE_PRIMARY; r <= FD_SIDE_BACKUP; r++)
+		if (now[r][0] && strcmp(was[r], now[r]) != 0 &&
+		    (err = fd_appindex_put(c->st, c->txn, now[r], label,
+		    (enum fd_side)r)) != FD_OK)
+			return err;
+	return FD_OK;
+}
+
+/*
+ * Move a group from old (NULL: new group) to new (NULL: deleted),
+ * keeping everything derived from its apps exact: every app's ref_count
+ * and active_count, and the app-to-groups index.
+ */
+static enum fd_err
+group_relink(struct fd_change *c, const struct group_state *old,
     const struct group_state *new)
 {
 	enum fd_err err = FD_OK;
@@ -194,7 +224,7 @@ group_recount(struct fd_change *c, const struct group_state *old,
 		    (err = app_count(c, group_active_app(new), 0, 1)) != FD_OK)
 			return err;
 	}
-	return err;
+	return group_reindex(c, old, new);
 }
 
 /* Bump the serial and append the history row; the end of every change. */
@@ -434,7 +464,7 @@ fd_change_group_create(struct fd_change *c, const char *label,
 	g.created = g.updated = c->now;
 	if ((err = check_group_shape(c, &g)) != FD_OK)
 		return err;
-	if ((err = group_recount(c, NULL, &g)) != FD_OK ||
+	if ((err = group_relink(c, NULL, &g)) != FD_OK ||
 	    (err = group_store(c, &g)) != FD_OK)
 		FAIL(c, err, "%s", fd_strerror(err));
 	memcpy(label_out, g.label, strlen(g.label) + 1);
@@ -476,7 +506,7 @@ fd_change_group_set(struct fd_change *c, const char *label,
 		return FD_OK;    /* nothing to change: no new serial */
 	g.updated = c->now;
 	before = group_json(c, label);
-	if ((err = group_recount(c, &old, &g)) != FD_OK ||
+	if ((err = group_relink(c, &old, &g)) != FD_OK ||
 	    (err = group_store(c, &g)) != FD_OK) {
 		json_decref(before);
 		FAIL(c, err, "%s", fd_strerror(err));
@@ -508,7 +538,7 @@ fd_change_group_switch(struct fd_change *c, const char *label,
 		return FD_OK;    /* --to the side already active */
 	g.updated = c->now;
 	before = group_json(c, label);
-	if ((err = group_recount(c, &old, &g)) != FD_OK ||
+	if ((err = group_relink(c, &old, &g)) != FD_OK ||
 	    (err = group_store(c, &g)) != FD_OK) {
 		json_decref(before);
 		FAIL(c, err, "%s", fd_strerror(err));

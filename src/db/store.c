@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "flipdns/util/log.h"
+#include "flipdns/db/appindex.h"
 #include "flipdns/db/store.h"
 
 struct fd_store {
@@ -24,6 +25,7 @@ static const char *const db_names[FD_DB_COUNT] = {
 	[FD_DB_TOMBSTONES] = "tombstones",
 	[FD_DB_META] = "meta",
 	[FD_DB_HISTORY] = "history",
+	[FD_DB_APP_GROUPS] = "app_groups",
 };
 
 enum fd_err
@@ -62,25 +64,62 @@ fd_store_dbi(const struct fd_store *st, enum fd_store_db db)
 	return st->dbi[db];
 }
 
+static enum fd_err
+store_put_schema(struct fd_store *st, MDB_txn *txn, uint32_t ver)
+{
+	MDB_val k = {6, "schema"}, v = {sizeof(ver), &ver};
+
+	return fd_store_err(mdb_put(txn, st->dbi[FD_DB_META], &k, &v, 0));
+}
+
 /*
- * Record the schema version in a new store (create), or check an
- * existing one.
+ * Schema 1 -> 2: build the app-to-groups index from the groups table,
+ * in the opening transaction, so the upgrade commits whole or not at all
+ * (a crash halfway leaves a schema 1 store that upgrades next time).
  */
 static enum fd_err
-store_check_schema(struct fd_store *st, MDB_txn *txn, bool create)
+store_upgrade_1(struct fd_store *st, MDB_txn *txn)
+{
+	enum fd_err err;
+	size_t n = 0;
+
+	if ((err = fd_appindex_build(st, txn, &n)) != FD_OK)
+		return err;
+	log_info("store schema 1 -> 2: app-to-groups index of %zu entries", n);
+	return FD_OK;
+}
+
+/* upgrades[v] takes a store of schema v to v + 1; NULL: no way up. */
+typedef enum fd_err (*upgrade_fn)(struct fd_store *, MDB_txn *);
+static const upgrade_fn upgrades[FD_SCHEMA_VERSION] = {
+	[1] = store_upgrade_1,
+};
+
+/*
+ * Record the schema version in a new store (create), or check an
+ * existing one.  create is an open that may write (fd_store_open): an
+ * older schema is upgraded in its transaction.  A read-only open (a
+ * backup file) takes an older schema this code can upgrade as it is: it
+ * is upgraded when it is opened as a store.  *found gets the schema
+ * found there.
+ */
+static enum fd_err
+store_check_schema(struct fd_store *st, MDB_txn *txn, bool create,
+    uint32_t *found)
 {
 	MDB_val k = {6, "schema"}, v;
 	uint32_t ver = FD_SCHEMA_VERSION, serial = 1;
+	enum fd_err err;
 	int rc;
+
+	*found = ver;
 
 	rc = mdb_get(txn, st->dbi[FD_DB_META], &k, &v);
 	if (rc == MDB_NOTFOUND && !create)
 		return FD_EVERSION;
 	if (rc == MDB_NOTFOUND) {
-		v.mv_size = sizeof(ver);
-		v.mv_data = &ver;
-		if ((rc = mdb_put(txn, st->dbi[FD_DB_META], &k, &v, 0)) != 0)
-			return fd_store_err(rc);
+		if ((err = store_put_schema(st, txn, ver)) != FD_OK)
+			return err;
 		k.mv_size = 6;
 		k.mv_data = "serial";
 		v.mv_size = sizeof(serial);
@@ -92,12 +131,20 @@ store_check_schema(struct fd_store *st, MDB_txn *txn, bool create)
 	if (v.mv_size != sizeof(ver))
 		return FD_EVERSION;
 	memcpy(&ver, v.mv_data, sizeof(ver));
-	if (ver != FD_SCHEMA_VERSION) {
+	*found = ver;
+	if (ver == FD_SCHEMA_VERSION)
+		return FD_OK;
+	if (ver == 0 || ver > FD_SCHEMA_VERSION || upgrades[ver] == NULL) {
 		log_warnx("store schema version %u, this flipdns reads %u", ver,
 		    FD_SCHEMA_VERSION);
 		return FD_EVERSION;
 	}
-	return FD_OK;
+	if (!create)
+		return FD_OK;
+	for (; ver < FD_SCHEMA_VERSION; ver++)
+		if ((err = upgrades[ver](st, txn)) != FD_OK)
+			return err;
+	return store_put_schema(st, txn, ver);
 }
 
 /*
@@ -133,6 +180,7 @@ fd_store_open(const char *dir, uint64_t map_size, unsigned max_readers,
 	struct fd_store *st;
 	MDB_txn *txn = NULL;
 	enum fd_err err;
+	uint32_t ver;
 	int rc;
 
 	*out = NULL;
@@ -176,7 +224,7 @@ fd_store_open(const char *dir, uint64_t map_size, unsigned max_readers,
 			goto bad;
 		}
 	}
-	if ((err = store_check_schema(st, txn, true)) != FD_OK)
+	if ((err = store_check_schema(st, txn, true, &ver)) != FD_OK)
 		goto bad;
 	rc = mdb_txn_commit(txn);
 	txn = NULL;
@@ -199,7 +247,9 @@ fd_store_open_file(const char *path, struct fd_store **out)
 {
 	struct fd_store *st;
 	MDB_txn *txn = NULL;
+	bool no_index = false;
 	enum fd_err err;
+	uint32_t ver;
 	int rc;
 
 	*out = NULL;
@@ -231,6 +281,11 @@ fd_store_open_file(const char *path, struct fd_store **out)
 	}
 	for (int i = 0; i < FD_DB_COUNT; i++) {
 		rc = mdb_dbi_open(txn, db_names[i], 0, &st->dbi[i]);
+		/* schema 1 had no index: only a schema 1 copy may lack it */
+		if (rc == MDB_NOTFOUND && i == FD_DB_APP_GROUPS) {
+			no_index = true;
+			continue;
+		}
 		if (rc == 0)
 			rc = mdb_set_compare(txn, st->dbi[i], fd_store_key_cmp);
 		if (rc != 0) {
@@ -239,8 +294,12 @@ fd_store_open_file(const char *path, struct fd_store **out)
 			goto bad;
 		}
 	}
-	if ((err = store_check_schema(st, txn, false)) != FD_OK)
+	if ((err = store_check_schema(st, txn, false, &ver)) != FD_OK)
 		goto bad;
+	if (no_index && ver != 1) {
+		err = FD_EVERSION;
+		goto bad;
+	}
 	/* a read-only commit keeps the table handles open */
 	rc = mdb_txn_commit(txn);
 	txn = NULL;

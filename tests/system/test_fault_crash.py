@@ -211,8 +211,8 @@ def mdb_stat(path):
             assert name is not None and name not in entries, r.stdout
             entries[name] = int(m.group(1))
     assert set(entries) == {"Main DB", "apps", "groups", "history", "meta",
-                            "status", "tombstones"}, r.stdout
-    assert entries["Main DB"] == 6, r.stdout
+                            "status", "tombstones", "app_groups"}, r.stdout
+    assert entries["Main DB"] == 7, r.stdout
     # the environment and the free list are sound too
     r = subprocess.run(["mdb_stat", "-ef", path], capture_output=True,
                        text=True, timeout=HANG_GUARD)
@@ -334,6 +334,8 @@ class Checker:
             assert stat["apps"] == stat["status"] == len(apps), stat
             assert stat["history"] == serial - 1, (stat, serial)
             assert stat["tombstones"] == 0 and stat["meta"] == 2, stat
+            assert stat["app_groups"] == sum(
+                a["groups"] for a in apps.values()), stat
 
         # Settle the models on what is there.
         self.serial = serial

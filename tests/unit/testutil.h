@@ -47,4 +47,25 @@ void tu_add_group(struct fd_store *st, MDB_txn *txn, const char *label,
 void tu_ep_cname(struct fd_endpoints *ep, const char *host);
 void tu_ep_addrs(struct fd_endpoints *ep, const char *const *ips, int n);
 
+/*
+ * Changes as the daemon makes them: tu_change_begin() starts a write
+ * transaction on st and the change context c on it (uid 1000, the time
+ * TU_NOW, origin TU_ORIGIN, labels "_status" and "ns1" reserved), after
+ * releasing c->touched from the change before; tu_change_end() commits
+ * on FD_OK and aborts otherwise, and returns err.  c->touched stays for
+ * the test to look at; tu_change_free() releases it at the end.
+ */
+#define TU_ORIGIN "failover.example.test."
+#define TU_NOW 1764000000
+struct fd_change;
+struct fd_change *tu_change_begin(struct fd_store *st, struct fd_change *c);
+enum fd_err tu_change_end(struct fd_change *c, enum fd_err err);
+void tu_change_free(struct fd_change *c);
+
+/*
+ * Fail the test unless the app-to-groups index holds exactly one entry
+ * per app named by a group, with its role, and nothing else.
+ */
+void tu_assert_appindex(struct fd_store *st);
+
 #endif

@@ -33,9 +33,10 @@ struct fd_backup_summary {
 enum fd_err fd_backup_write(struct fd_store *st, int fd);
 
 /*
- * Check that file is a store of this schema and read its summary.
- * FD_EVERSION when it is not (not LMDB, or another schema), FD_ESYS
- * (errno set) when it cannot be read.
+ * Check that file is a store of this schema, or of an older one that
+ * opening it as a store upgrades, and read its summary.  FD_EVERSION when
+ * it is not (not LMDB, or another schema), FD_ESYS (errno set) when it
+ * cannot be read.
  */
 enum fd_err fd_backup_check(const char *file, struct fd_backup_summary *sum);
 

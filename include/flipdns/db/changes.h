@@ -2,8 +2,8 @@
  * changes.h - every change to the table, with the rules that guard it.
  *
  * Each function runs inside the caller's write transaction and either
- * makes the whole change (records, app counters, zone serial, one history
- * row) or returns an error having written nothing the caller would keep:
+ * makes the whole change (records, app counters, the app-to-groups index,
+ * zone serial, one history row) or returns an error having written nothing the caller would keep:
  * the caller aborts the transaction on any error.  On error, c->msg names
  * what is wrong in words a user can act on.
  *

@@ -8,6 +8,8 @@
  *   tombstones group label       -> deletion time (forever: labels never reissued)
  *   meta       "schema","serial" -> u32
  *   history    u64 seq (big end) -> JSON text of one change
+ *   app_groups app name NUL group label -> role (appindex.h): the groups
+ *              that follow each app, kept by every change
  *
  * Records are fixed little headers plus variable data, starting with a
  * format version byte.  They are decoded into views that point into LMDB's
@@ -30,7 +32,13 @@
 #include "flipdns/util/error.h"
 #include "flipdns/util/names.h"
 
-#define FD_SCHEMA_VERSION  1
+/*
+ * 2: the app_groups table.  A schema 1 store is upgraded when it is
+ * opened (the index is built from the groups table in the opening
+ * transaction); an older flipdns refuses a schema 2 store, so no binary
+ * that does not keep the index can write to one.
+ */
+#define FD_SCHEMA_VERSION  2
 #define FD_REC_VERSION     1
 /* A web app is a handful of servers; 64 addresses still fit a TCP answer. */
 #define FD_APP_MAX_ADDRS   64
@@ -83,16 +91,20 @@ struct fd_group_view {
 /*
  * Open (creating if needed) the environment in directory dir, which is
  * created with mode 0750 if missing.  Checks or records the schema
- * version.  FD_EVERSION for a store of another schema.
+ * version; a schema 1 store is upgraded in place (see FD_SCHEMA_VERSION).
+ * FD_EVERSION for a store of a schema this code does not know.
  */
 enum fd_err fd_store_open(const char *dir, uint64_t map_size,
     unsigned max_readers, struct fd_store **out);
 /*
  * Open the store file at path (a backup: the data file alone, not a
  * directory) read-only and without a lock file, for checking it and
- * copying it (backup.h).  FD_EVERSION when it is an LMDB file but not a
- * store of this schema, FD_EVERSION too when it is no LMDB file at all
- * (MDB_INVALID), FD_ESYS (errno set) when it cannot be opened.
+ * copying it (backup.h).  A copy of an older schema this code upgrades
+ * is taken as it is (fd_store_open upgrades it once restored); a schema
+ * 1 copy has no app_groups table, so read only its other tables.
+ * FD_EVERSION when it is an LMDB file but not a store of such a schema,
+ * FD_EVERSION too when it is no LMDB file at all (MDB_INVALID), FD_ESYS
+ * (errno set) when it cannot be opened.
  */
 enum fd_err fd_store_open_file(const char *path, struct fd_store **out);
 void fd_store_close(struct fd_store *st);
@@ -108,7 +120,7 @@ MDB_env *fd_store_env(const struct fd_store *st);
  */
 int fd_store_key_cmp(const MDB_val *a, const MDB_val *b);
 enum fd_store_db { FD_DB_APPS, FD_DB_GROUPS, FD_DB_STATUS, FD_DB_TOMBSTONES,
-    FD_DB_META, FD_DB_HISTORY, FD_DB_COUNT };
+    FD_DB_META, FD_DB_HISTORY, FD_DB_APP_GROUPS, FD_DB_COUNT };
 MDB_dbi fd_store_dbi(const struct fd_store *st, enum fd_store_db db);
 
 /* A per-worker read transaction handle: open once, begin/end per batch. */
