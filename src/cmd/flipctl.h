@@ -201,6 +201,7 @@ ctl_handler ctl_cmd_import, ctl_cmd_export, ctl_cmd_backup;
 
 /* flipctl_print.c: human output, one function per result shape. */
 void ctl_print_app(json_t *app);
+void ctl_print_app_show(json_t *app);
 void ctl_print_apps(json_t *result);
 void ctl_print_app_status(json_t *result);
 void ctl_print_env(json_t *result);

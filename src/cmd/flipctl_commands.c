@@ -14,7 +14,7 @@
 
 #include "flipctl.h"
 
-static ctl_handler cmd_remote, cmd_app_write, cmd_group_create,
+static ctl_handler cmd_remote, cmd_app_write, cmd_app_show, cmd_group_create,
     cmd_group_set, cmd_list, cmd_help;
 
 #define APP_ENDPOINTS  "(--cname HOST | --addr IP [--addr IP ...])"
@@ -30,8 +30,9 @@ const struct ctl_cmd ctl_cmds[] = {
 	    "replace an app's endpoints"},
 	{"app list", cmd_list, "app.list", NULL, 0, 0, 0, ctl_print_apps,
 	    "", "list the apps"},
-	{"app show", cmd_remote, "app.show", "name", 1, 1, 0, ctl_print_app,
-	    "NAME", "show one app"},
+	{"app show", cmd_app_show, "app.show", "name", 1, 1, 0,
+	    ctl_print_app_show,
+	    "NAME", "show one app and the groups that follow it"},
 	{"app remove", cmd_remote, "app.remove", "name", 1, 1, 0, NULL,
 	    "NAME", "remove an app that no group points at"},
 	{"app status", cmd_remote, "app.status", "name", 1, 1, 0,
@@ -237,6 +238,48 @@ cmd_list(struct ctl *c, const struct ctl_cmd *cmd, struct ctl_argv *a)
 		rc = ctl_flush_stdout();
 	}
 	json_decref(all);
+	return rc;
+}
+
+/*
+ * The app, then every page of the groups that follow it (the daemon sends
+ * them a page at a time, as it does lists), printed as one object.
+ */
+static int
+cmd_app_show(struct ctl *c, const struct ctl_cmd *cmd, struct ctl_argv *a)
+{
+	json_t *app = NULL, *result, *next = NULL;
+	int rc;
+
+	for (;;) {
+		json_object_set_new(a->args, "limit", json_integer(LIST_PAGE));
+		if (next != NULL)
+			json_object_set_new(a->args, "after", next);
+		next = NULL;
+		if ((rc = ctl_call(c, cmd->proto, a->args, NULL, &result,
+		    NULL)) != CTL_OK)
+			break;
+		if (json_is_string(json_object_get(result, "next")))
+			next = json_incref(json_object_get(result, "next"));
+		if (app == NULL)
+			app = result;
+		else {
+			json_array_extend(json_object_get(app, "followers"),
+			    json_object_get(result, "followers"));
+			json_decref(result);
+		}
+		if (next == NULL)
+			break;
+	}
+	if (rc == CTL_OK) {
+		json_object_set_new(app, "next", json_null());
+		if (c->json)
+			print_json(app);
+		else
+			cmd->print(app);
+		rc = ctl_flush_stdout();
+	}
+	json_decref(app);
 	return rc;
 }
 

@@ -118,6 +118,15 @@ fmt_uptime(json_t *v, char *buf, size_t len)
 		    (long long)s % 60);
 }
 
+static void
+fmt_yesno(json_t *v, char *buf, size_t len)
+{
+	if (json_is_boolean(v))
+		snprintf(buf, len, "%s", json_is_true(v) ? "yes" : "no");
+	else
+		fmt_value(v, buf, len);
+}
+
 struct field {
 	const char *label;
 	const char *key;
@@ -238,6 +247,12 @@ static const struct column history_columns[] = {
 	{NULL, NULL, NULL},
 };
 
+static const struct column follower_columns[] = {
+	{"GROUP", "address", fmt_value},
+	{"ROLE", "role", fmt_value},
+	{"ACTIVE", "active", fmt_yesno},
+	{NULL, NULL, NULL},
+};
 #define CTL_MAX_COLUMNS  8
 
 static void
@@ -265,6 +280,19 @@ void
 ctl_print_app(json_t *app)
 {
 	print_fields(app, app_fields);
+}
+
+/* The app, a blank line, and the groups that follow it, if any. */
+void
+ctl_print_app_show(json_t *app)
+{
+	json_t *followers = json_object_get(app, "followers");
+
+	print_fields(app, app_fields);
+	if (json_array_size(followers) == 0)
+		return;
+	putchar('\n');
+	print_table(followers, follower_columns);
 }
 
 void

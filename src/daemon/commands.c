@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "flipdns/db/appindex.h"
 #include "flipdns/db/changes.h"
 #include "flipdns/daemon/commands.h"
 #include "flipdns/daemon/metrics.h"
@@ -222,15 +223,20 @@ cmd_app_set(struct cmd_ctx *x, json_t **result)
 	return cmd_app_write(x, result, false);
 }
 
+static enum fd_err followers_page(struct cmd_ctx *x, const char *name,
+    json_t *app);
+
+/* The app, and a page of the groups that follow it (app.list's paging). */
 static enum fd_err
 cmd_app_show(struct cmd_ctx *x, json_t **result)
 {
 	const char *name;
 	enum fd_err err;
 
-	if ((err = arg_str(x, "name", true, &name)) != FD_OK)
+	if ((err = arg_str(x, "name", true, &name)) != FD_OK ||
+	    (err = render_app(x, name, result)) != FD_OK)
 		return err;
-	return render_app(x, name, result);
+	return followers_page(x, name, *result);
 }
 
 static enum fd_err
@@ -323,6 +329,61 @@ list_db(struct cmd_ctx *x, enum fd_store_db db, const char *key,
 	}
 	fd_cursor_close(&cur);
 	*result = json_pack("{s:o, s:o}", key, arr, "next", next);
+	return FD_OK;
+}
+
+/*
+ * "followers": [{address, label, role, active}, ...] in label order, from
+ * just after args.after, at most args.limit; "next" as in list_db.
+ */
+static enum fd_err
+followers_page(struct cmd_ctx *x, const char *name, json_t *app)
+{
+	const char *origin = x->env->cfg->origin;
+	char fqdn[FD_DNAME_TEXT_MAX + FD_LABEL_MAX + 2];
+	const char *after;
+	json_t *arr, *next = json_null();
+	struct fd_followers w;
+	struct fd_follower f;
+	struct fd_group_view g;
+	uint32_t limit = LIST_PAGE_DEFAULT;
+	bool given;
+	enum fd_err err;
+
+	if ((err = arg_str(x, "after", false, &after)) != FD_OK ||
+	    (err = arg_u32(x, "limit", LIST_PAGE_MAX, &given, &limit)) != FD_OK)
+		return err;
+	if (limit == 0)
+		ERR(x, FD_EINVAL, "limit must be at least 1");
+	arr = json_array();
+	for (err = fd_followers_first(x->env->st, x->txn, name, after, &w, &f);
+	    err == FD_OK; err = fd_followers_next(&w, &f)) {
+		if (json_array_size(arr) == limit) {
+			/* more remain: the page ends at the last label sent */
+			next = json_incref(json_object_get(json_array_get(arr,
+			    limit - 1), "label"));
+			break;
+		}
+		snprintf(fqdn, sizeof(fqdn), "%.*s.%s", (int)f.label_len,
+		    f.label, origin);
+		/* the index and the group are one snapshot: it is there */
+		err = fd_store_get_group(x->env->st, x->txn, f.label,
+		    f.label_len, &g);
+		if (err != FD_OK)
+			break;
+		json_array_append_new(arr, json_pack("{s:s, s:s%, s:s, s:b}",
+		    "address", fqdn, "label", f.label, f.label_len,
+		    "role", f.role == FD_SIDE_BACKUP ? "backup" : "primary",
+		    "active", g.active == f.role));
+	}
+	fd_followers_close(&w);
+	if (err != FD_OK && err != FD_ENOTFOUND) {
+		json_decref(arr);
+		json_decref(next);
+		ERR(x, err, "app %s: %s", name, fd_strerror(err));
+	}
+	json_object_set_new(app, "followers", arr);
+	json_object_set_new(app, "next", next);
 	return FD_OK;
 }
 
@@ -547,6 +608,7 @@ cmd_backup(struct cmd_ctx *x, json_t **result)
 static const char *const args_none[] = {NULL};
 static const char *const args_app_write[] = {"name", "cname", "addrs", NULL};
 static const char *const args_name[] = {"name", NULL};
+static const char *const args_app_show[] = {"name", "after", "limit", NULL};
 static const char *const args_group_create[] = {"primary", "backup", "ttl",
     "label", NULL};
 static const char *const args_address[] = {"address", NULL};
@@ -561,7 +623,7 @@ static const struct fd_command cmd_table[] = {
 	{"app.add", cmd_app_add, CMD_WRITE, args_app_write},
 	{"app.set", cmd_app_set, CMD_WRITE, args_app_write},
 	{"app.list", cmd_app_list, CMD_READ, args_list},
-	{"app.show", cmd_app_show, CMD_READ, args_name},
+	{"app.show", cmd_app_show, CMD_READ, args_app_show},
 	{"app.remove", cmd_app_remove, CMD_WRITE, args_name},
 	{"app.status", cmd_app_status, CMD_READ, args_name},
 	{"group.create", cmd_group_create, CMD_WRITE, args_group_create},

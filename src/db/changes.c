@@ -366,9 +366,38 @@ fd_change_app_set(struct fd_change *c, const char *name,
 	return app_write(c, name, ep, false);
 }
 
+/*
+ * Groups named in a refusal: enough to find the rest with
+ * `flipctl app show`, few enough to read in one line.
+ */
+#define REFUSAL_NAMES 5
+
+/* "a, b, c, d, e and 7 more": the first groups that follow the app. */
+static void
+followers_text(struct fd_change *c, const struct app_state *a, char *buf,
+    size_t len)
+{
+	struct fd_followers w;
+	struct fd_follower f;
+	size_t off = 0, shown = 0;
+	enum fd_err err;
+
+	buf[0] = '\0';
+	for (err = fd_followers_first(c->st, c->txn, a->name, NULL, &w, &f);
+	    err == FD_OK && shown < REFUSAL_NAMES && off < len;
+	    err = fd_followers_next(&w, &f), shown++)
+		off += (size_t)snprintf(buf + off, len - off, "%s%.*s",
+		    shown ? ", " : "", (int)f.label_len, f.label);
+	fd_followers_close(&w);
+	if (a->ref_count > shown && off < len)
+		snprintf(buf + off, len - off, " and %zu more",
+		    (size_t)a->ref_count - shown);
+}
+
 enum fd_err
 fd_change_app_remove(struct fd_change *c, const char *name)
 {
+	char groups[REFUSAL_NAMES * (FD_LABEL_MAX + 2) + 32];
 	struct app_state a;
 	json_t *before;
 	enum fd_err err;
@@ -379,10 +408,13 @@ fd_change_app_remove(struct fd_change *c, const char *name)
 		FAIL(c, FD_EINVAL, "'%s' is not a valid app name", name);
 	if ((err = app_load(c, name, &a)) != FD_OK)
 		return err;
-	if (a.ref_count > 0)
-		FAIL(c, FD_EREFUSED, "app %s is used by %u group%s; point %s "
-		    "elsewhere first", name, a.ref_count,
-		    a.ref_count == 1 ? "" : "s", a.ref_count == 1 ? "it" : "them");
+	if (a.ref_count > 0) {
+		followers_text(c, &a, groups, sizeof(groups));
+		FAIL(c, FD_EREFUSED, "app %s is used by %u group%s (%s); point "
+		    "%s elsewhere first", name, a.ref_count,
+		    a.ref_count == 1 ? "" : "s", groups,
+		    a.ref_count == 1 ? "it" : "them");
+	}
 	before = app_json(c, name);
 	k.mv_size = strlen(name);
 	k.mv_data = (void *)name;

@@ -5,7 +5,10 @@ Rules (README, control protocol; names.h; store.h):
   - endpoints are exactly one host name (--cname) or 1..64 IPv4/IPv6
     addresses; an app or an address given twice is refused;
   - app set replaces the endpoints;
-  - app remove is refused while any group points at the app;
+  - app show lists the groups that follow the app (the app-to-groups
+    index), with the app's role in each and whether it is the active side;
+  - app remove is refused while any group points at the app, naming the
+    first five of them and how many more;
   - app status is online (active in a group), offline (in groups, active
     in none) or none (in no group); env prints FAILOVER_STATUS=<status>.
 Every refusal exits 1 with a message and changes nothing.
@@ -233,6 +236,67 @@ def test_remove_refused_while_a_group_points_at_it(daemon):
     daemon.expect_error("app", "remove", "web1")
     daemon.ctl("group", "set", other, "--primary", "none")
     daemon.ctl("app", "remove", "web1")
+
+
+def test_remove_refusal_names_the_groups(daemon):
+    daemon.ctl("app", "add", "web1", "--addr", "192.0.2.1")
+    daemon.ctl("app", "add", "web2", "--addr", "192.0.2.2")
+    daemon.ctl("group", "create", "--primary", "web2", "--backup", "web1",
+               "--label", "shop")
+    r = daemon.expect_error("app", "remove", "web1")
+    assert "app web1 is used by 1 group (shop); point it elsewhere" \
+        in r.stderr, r.stderr
+    for i in range(7):
+        daemon.ctl("group", "create", "--primary", "web1", "--label",
+                   "g%d" % i)
+    r = daemon.expect_error("app", "remove", "web1")
+    assert "app web1 is used by 8 groups (g0, g1, g2, g3, g4 and 3 more); " \
+        "point them elsewhere first" in r.stderr, r.stderr
+
+
+# -- app show: the groups that follow an app -----------------------------
+
+def followers(d, name):
+    return [(f["label"], f["role"], f["active"])
+            for f in app(d, name)["followers"]]
+
+
+def test_show_lists_the_groups_that_follow(daemon):
+    d = daemon
+    d.ctl("app", "add", "web1", "--addr", "192.0.2.1")
+    d.ctl("app", "add", "web2", "--cname", "lb.example.com")
+    d.ctl("app", "add", "idle", "--addr", "192.0.2.3")
+    for label, args in (("shop", ("--primary", "web1", "--backup", "web2")),
+                        ("blog", ("--primary", "web2", "--backup", "web1")),
+                        ("zeta", ("--primary", "web1",))):
+        d.ctl("group", "create", "--label", label, *args)
+    assert followers(d, "web1") == [("blog", "backup", False),
+                                    ("shop", "primary", True),
+                                    ("zeta", "primary", True)]
+    assert followers(d, "idle") == []
+    # a switch changes who is active, a set who follows
+    d.ctl("group", "switch", "shop")
+    d.ctl("group", "set", "blog", "--backup", "idle")
+    d.ctl("group", "set", "zeta", "--primary", "none")
+    assert followers(d, "web1") == [("shop", "primary", False)]
+    assert followers(d, "web2") == [("blog", "primary", True),
+                                    ("shop", "backup", True)]
+    assert followers(d, "idle") == [("blog", "backup", False)]
+    shown = app(d, "web2")
+    assert shown["followers"][0]["address"] == d.fqdn("blog")
+    assert shown["next"] is None
+    # for people: the app, then a table of its groups
+    out = d.ctl("app", "show", "web2").stdout
+    head, table = out.split("\n\n")
+    assert head.splitlines()[0].split() == ["name:", "web2"]
+    rows = [line.split() for line in table.splitlines()]
+    assert rows == [["GROUP", "ROLE", "ACTIVE"],
+                    [d.fqdn("blog"), "primary", "yes"],
+                    [d.fqdn("shop"), "backup", "yes"]]
+    # no groups: no table
+    d.ctl("group", "set", "blog", "--backup", "none")
+    out = d.ctl("app", "show", "idle").stdout
+    assert "GROUP" not in out and "\n\n" not in out, out
 
 
 # -- status -------------------------------------------------------------

@@ -1,6 +1,7 @@
-"""Listing is paged: the daemon answers app.list / group.list a page at a
-time (default 1000, at most 10000, "next" names where the next page
-starts), and flipctl walks every page, so `group list` still shows them all.
+"""Listing is paged: the daemon answers app.list / group.list (and the
+groups of app.show) a page at a time (default 1000, at most 10000, "next"
+names where the next page starts), and flipctl walks every page, so
+`group list` and `app show` still show them all.
 """
 
 import json
@@ -70,6 +71,40 @@ def test_protocol_pages(many):
     r = request(many, "app.list", limit=2)
     assert [a["name"] for a in r["result"]["apps"]] == ["a0", "a1"]
     assert r["result"]["next"] == "a1"
+
+
+def test_app_show_pages(many):
+    # a0 follows every third group: 834 of them, in label order
+    want = ["g%05d" % i for i in range(0, 2500, 3)]
+    r = request(many, "app.show", name="a0", limit=2)
+    assert [f["label"] for f in r["result"]["followers"]] == want[:2]
+    assert r["result"]["next"] == want[1]
+    r = request(many, "app.show", name="a0", after=want[1], limit=1000)
+    assert [f["label"] for f in r["result"]["followers"]] == want[2:]
+    assert r["result"]["next"] is None
+    assert r["result"]["name"] == "a0" and r["result"]["groups"] == 834
+    r = request(many, "app.show", name="a0", limit=0)
+    assert not r["ok"] and "limit" in r["error"]["message"]
+
+
+def test_app_show_walks_every_page(daemon):
+    # more groups than flipctl asks for in one page (1000)
+    d = daemon
+    path = os.path.join(d.dir, "big.yaml")
+    with open(path, "w") as f:
+        f.write("apps:\n  - {name: big, cname: big.example.com}\n"
+                "  - {name: spare, cname: spare.example.com}\ngroups:\n")
+        for i in range(1205):
+            f.write("  - {label: g%05d, primary: big, backup: spare}\n" % i)
+    d.ctl("import", path)
+    shown = d.ctl_json("app", "show", "big")
+    assert [f["label"] for f in shown["followers"]] == \
+        ["g%05d" % i for i in range(1205)]
+    assert all(f["role"] == "primary" and f["active"]
+               for f in shown["followers"])
+    assert shown["next"] is None
+    rows = d.ctl("app", "show", "spare").stdout.split("\n\n")[1]
+    assert len(rows.splitlines()) == 1 + 1205
 
 
 @pytest.mark.parametrize("args, word", [

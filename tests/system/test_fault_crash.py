@@ -327,6 +327,14 @@ class Checker:
                 where, a)
             assert a["status"] == ("online" if active else
                                    "offline" if refs else "none"), a
+            # and so did the app-to-groups index: exactly its groups
+            shown = d.ctl_json("app", "show", name)["followers"]
+            want = sorted(
+                (label, role, g["active"] == role)
+                for label, g in groups.items()
+                for role in ("primary", "backup") if g[role] == name)
+            assert sorted((f["label"], f["role"], f["active"])
+                          for f in shown) == want, (where, name, shown)
 
         # What mdb_stat read from the files, before the restart.
         if stat is not None:

@@ -14,7 +14,8 @@
  *    active side returns it to primary;
  *  - a group is deleted only when it points at no app, and its label is
  *    tombstoned forever; labels are never reissued;
- *  - an app is removed only when no group points at it.
+ *  - an app is removed only when no group points at it (the refusal
+ *    names the first few groups that do).
  */
 #ifndef FLIPDNS_CHANGES_H
 #define FLIPDNS_CHANGES_H

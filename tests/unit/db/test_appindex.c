@@ -1,7 +1,8 @@
 /*
  * test_appindex.c - the app-to-groups index: exact after every kind of
- * change (refused ones included), read as a range per app, and built when
- * a schema 1 store (or a restored backup of one) is opened.
+ * change (refused ones included), read as a range per app, named by the
+ * refusal of app remove, and built when a schema 1 store (or a restored
+ * backup of one) is opened.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -211,6 +212,32 @@ test_followers_range_read(void **state)
 	assert_string_equal(got, "");
 }
 
+/* The refusal names the first five groups in label order, and the rest. */
+static void
+test_remove_refusal_names_groups(void **state)
+{
+	struct fx *f = *state;
+	const struct step add = {ADD, "a", NULL, NULL, FD_OK};
+	const struct step rm = {REMOVE, "a", NULL, NULL, FD_EREFUSED};
+	char label[8];
+
+	assert_int_equal(run(f, &add), FD_OK);
+	for (int i = 7; i >= 1; i--) {
+		const struct step s = {CREATE, label, "a", NULL, FD_OK};
+
+		snprintf(label, sizeof(label), "g%d", i);
+		assert_int_equal(run(f, &s), FD_OK);
+		if (i == 7) {
+			assert_int_equal(run(f, &rm), FD_EREFUSED);
+			assert_non_null(strstr(f->c.msg, "used by 1 group (g7); "
+			    "point it elsewhere"));
+		}
+	}
+	assert_int_equal(run(f, &rm), FD_EREFUSED);
+	assert_non_null(strstr(f->c.msg, "app a is used by 7 groups (g1, g2, "
+	    "g3, g4, g5 and 2 more); point them elsewhere first"));
+}
+
 /* A group record as flipdns 1 wrote it, into the groups table. */
 static void
 put_group(MDB_txn *t, MDB_dbi dbi, const char *label, const char *p,
@@ -386,6 +413,8 @@ main(void)
 		    test_index_exact_after_every_change, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_followers_range_read,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(
+		    test_remove_refusal_names_groups, setup, teardown),
 		cmocka_unit_test_teardown(test_schema_1_upgraded_on_open,
 		    teardown),
 		cmocka_unit_test_teardown(
