@@ -61,9 +61,11 @@ const struct ctl_cmd ctl_cmds[] = {
 	{"group delete", cmd_remote, "group.delete", "address", 1, 1, 0, NULL,
 	    "ADDRESS",
 	    "delete a group that points at no app; its label is never reused"},
-	{"history", cmd_remote, "history", "address", 0, 1, CTL_O(LIMIT),
+	{"history", cmd_remote, "history", "name", 0, 1, CTL_O(LIMIT),
 	    ctl_print_history,
-	    "[ADDRESS] [--limit N]", "show recent changes, newest first"},
+	    "[APP|ADDRESS] [--limit N]",
+	    "show recent changes, newest first: all, an app's (its own and "
+	    "those that changed its status) or a group's"},
 	{"import", ctl_cmd_import, "import", "name", 1, 1, 0, ctl_print_import,
 	    "FILE",
 	    "import apps and groups from a YAML file (- for stdin), all or "

@@ -127,6 +127,125 @@ fmt_yesno(json_t *v, char *buf, size_t len)
 		fmt_value(v, buf, len);
 }
 
+/* Who made a history row's change: the user name, else the uid. */
+static void
+fmt_actor(json_t *row, char *buf, size_t len)
+{
+	json_t *v;
+
+	if (json_is_string(v = json_object_get(row, "actor")))
+		fmt_value(v, buf, len);
+	else if (json_is_integer(v = json_object_get(row, "uid")))
+		snprintf(buf, len, "uid %" JSON_INTEGER_FORMAT,
+		    json_integer_value(v));
+	else
+		snprintf(buf, len, "-");
+}
+
+/* How many groups a history row moved, named or counted. */
+static void
+fmt_moved(json_t *row, char *buf, size_t len)
+{
+	json_t *count = json_object_get(row, "moved_count");
+	json_t *moved = json_object_get(row, "moved");
+
+	if (json_is_integer(count))
+		fmt_value(count, buf, len);
+	else if (json_is_array(moved))
+		snprintf(buf, len, "%zu", json_array_size(moved));
+	else
+		snprintf(buf, len, "-");
+}
+
+/* One member's value in a change: "-" when absent, lists joined by ','. */
+static void
+fmt_member(json_t *v, char *buf, size_t len)
+{
+	if (v == NULL)
+		snprintf(buf, len, "-");
+	else if (json_is_array(v))
+		fmt_join(v, ",", buf, len);
+	else
+		fmt_value(v, buf, len);
+}
+
+/* The members of before/after a history row shows, by its op's prefix. */
+static const struct {
+	const char *op;
+	const char *keys[5];
+} change_keys[] = {
+	{"group.", {"primary", "backup", "active", "ttl", NULL}},
+	{"app.", {"cname", "addrs", NULL}},
+	{"import", {"apps", "groups", NULL}},
+};
+
+static const char *const *
+change_keys_of(json_t *row)
+{
+	const char *op = json_string_value(json_object_get(row, "op"));
+	static const char *const none[] = {NULL};
+	size_t i;
+
+	for (i = 0; op != NULL && i < sizeof(change_keys) /
+	    sizeof(change_keys[0]); i++)
+		if (strncmp(op, change_keys[i].op, strlen(change_keys[i].op)) ==
+		    0)
+			return change_keys[i].keys;
+	return none;
+}
+
+/*
+ * What a history row changed, as "key before -> after" for each member
+ * that differs ("active primary -> backup", "addrs 192.0.2.1 ->
+ * 192.0.2.2"); a new object lists its members, a removed one is
+ * "removed"; then each app whose status changed ("web1 online ->
+ * offline").
+ */
+static void
+fmt_change(json_t *row, char *buf, size_t len)
+{
+	json_t *before = json_object_get(row, "before");
+	json_t *after = json_object_get(row, "after");
+	char was[CTL_CELL_MAX], now[CTL_CELL_MAX];
+	const char *const *k, *name;
+	json_t *status, *v;
+	size_t off = 0;
+
+	buf[0] = '\0';
+	if (json_is_object(before) && !json_is_object(after)) {
+		snprintf(buf, len, "removed");
+		return;
+	}
+	for (k = change_keys_of(row); *k != NULL && off < len; k++) {
+		json_t *b = json_object_get(before, *k);
+		json_t *a = json_object_get(after, *k);
+
+		if ((a == NULL && b == NULL) || (a != NULL && b != NULL &&
+		    json_equal(a, b)) || (!json_is_object(before) && a == NULL))
+			continue;
+		fmt_member(a, now, sizeof(now));
+		if (json_is_object(before)) {
+			fmt_member(b, was, sizeof(was));
+			off += (size_t)snprintf(buf + off, len - off,
+			    "%s%s %s -> %s", off ? ", " : "", *k, was, now);
+		} else {
+			off += (size_t)snprintf(buf + off, len - off, "%s%s %s",
+			    off ? ", " : "", *k, now);
+		}
+	}
+	/* and the apps whose FAILOVER_STATUS it changed */
+	status = json_object_get(row, "status");
+	json_object_foreach(status, name, v) {
+		if (off >= len)
+			break;
+		fmt_join(v, " -> ", now, sizeof(now));
+		off += (size_t)snprintf(buf + off, len - off, "%s%s %s",
+		    off ? ", " : "", name, now);
+	}
+	if (buf[0] == '\0')
+		snprintf(buf, len, "-");
+}
+
 struct field {
 	const char *label;
 	const char *key;
@@ -238,12 +357,15 @@ static const struct column group_columns[] = {
 	{NULL, NULL, NULL},
 };
 
+/* CHANGE last: it has blanks, and the last column is not padded. */
 static const struct column history_columns[] = {
 	{"SERIAL", "serial", fmt_value},
 	{"TIME", "time", fmt_time},
-	{"UID", "uid", fmt_value},
+	{"USER", NULL, fmt_actor},
 	{"OP", "op", fmt_value},
 	{"SUBJECT", "subject", fmt_value},
+	{"MOVED", NULL, fmt_moved},
+	{"CHANGE", NULL, fmt_change},
 	{NULL, NULL, NULL},
 };
 
@@ -253,6 +375,7 @@ static const struct column follower_columns[] = {
 	{"ACTIVE", "active", fmt_yesno},
 	{NULL, NULL, NULL},
 };
+
 #define CTL_MAX_COLUMNS  8
 
 static void

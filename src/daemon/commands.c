@@ -490,24 +490,49 @@ cmd_group_delete(struct cmd_ctx *x, json_t **result)
 	return FD_OK;
 }
 
+/*
+ * Rows about a group (address), an app (app), or a name that may be
+ * either (name, what flipctl sends: an app and a group may share a name,
+ * and then the rows of both come back).
+ */
 static enum fd_err
 cmd_history(struct cmd_ctx *x, json_t **result)
 {
 	char label[FD_LABEL_MAX + 1];
-	const char *subject = NULL;
+	struct fd_history_filter filter = {NULL, NULL};
+	const char *app, *name;
 	uint32_t limit = 50;
 	bool given;
 	json_t *rows;
 	enum fd_err err;
 
+	if (json_object_size(x->args) - (json_object_get(x->args, "limit") !=
+	    NULL) > 1)
+		ERR(x, FD_EINVAL, "give one of address, app and name");
 	if (json_object_get(x->args, "address") != NULL) {
 		if ((err = arg_address(x, label)) != FD_OK)
 			return err;
-		subject = label;
+		filter.label = label;
 	}
-	if ((err = arg_u32(x, "limit", 1000000, &given, &limit)) != FD_OK)
+	if ((err = arg_str(x, "app", false, &app)) != FD_OK ||
+	    (err = arg_str(x, "name", false, &name)) != FD_OK ||
+	    (err = arg_u32(x, "limit", 1000000, &given, &limit)) != FD_OK)
 		return err;
-	if ((rows = fd_history_list(x->env->st, x->txn, subject, limit)) == NULL)
+	if (app != NULL && !fd_app_name_valid(app))
+		ERR(x, FD_EINVAL, "'%s' is not a valid app name", app);
+	filter.app = app;
+	if (name != NULL) {
+		if (fd_address_to_label(name, x->env->cfg->origin, label) ==
+		    FD_OK)
+			filter.label = label;
+		if (fd_app_name_valid(name))
+			filter.app = name;
+		if (filter.label == NULL && filter.app == NULL)
+			ERR(x, FD_EINVAL, "'%s' is neither an app name nor a "
+			    "group address in %s", name, x->env->cfg->origin);
+	}
+	if ((rows = fd_history_list(x->env->st, x->txn, &filter, limit)) ==
+	    NULL)
 		ERR(x, FD_ESTORE, "cannot read history");
 	*result = json_pack("{s:o}", "entries", rows);
 	return FD_OK;
@@ -615,7 +640,8 @@ static const char *const args_address[] = {"address", NULL};
 static const char *const args_group_set[] = {"address", "primary", "backup",
     "ttl", NULL};
 static const char *const args_group_switch[] = {"address", "to", NULL};
-static const char *const args_history[] = {"address", "limit", NULL};
+static const char *const args_history[] = {"address", "app", "name",
+    "limit", NULL};
 static const char *const args_import[] = {"name", NULL};
 static const char *const args_list[] = {"after", "limit", NULL};
 

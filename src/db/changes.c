@@ -13,6 +13,7 @@
 #include "flipdns/db/changes.h"
 #include "flipdns/db/history.h"
 #include "flipdns/db/render.h"
+#include "effects.h"
 
 struct group_state {
 	char label[FD_LABEL_MAX + 1];
@@ -204,14 +205,23 @@ group_reindex(struct fd_change *c, const struct group_state *old,
 /*
  * Move a group from old (NULL: new group) to new (NULL: deleted),
  * keeping everything derived from its apps exact: every app's ref_count
- * and active_count, and the app-to-groups index.
+ * and active_count, and the app-to-groups index.  The apps' statuses are
+ * noted in fx first, for the history row and touched.
  */
 static enum fd_err
 group_relink(struct fd_change *c, const struct group_state *old,
-    const struct group_state *new)
+    const struct group_state *new, struct fd_effects *fx)
 {
 	enum fd_err err = FD_OK;
 
+	for (int i = 0; i < 2; i++) {
+		const struct group_state *g = i == 0 ? old : new;
+
+		if (g != NULL) {
+			fd_effects_app(fx, g->primary);
+			fd_effects_app(fx, g->backup);
+		}
+	}
 	if (old != NULL) {
 		if ((err = app_count(c, old->primary, -1, 0)) != FD_OK ||
 		    (err = app_count(c, old->backup, -1, 0)) != FD_OK ||
@@ -227,24 +237,44 @@ group_relink(struct fd_change *c, const struct group_state *old,
 	return group_reindex(c, old, new);
 }
 
-/* Bump the serial and append the history row; the end of every change. */
+/*
+ * Bump the serial, append the history row with what the change moved, and
+ * hand out its touched names; the end of every change.  Takes before and
+ * after, and frees fx.  Part of an import (bulk), it does none of that:
+ * the import does it once.
+ */
 static enum fd_err
 change_commit(struct fd_change *c, const char *op, const char *subject,
-    json_t *before, json_t *after)
+    json_t *before, json_t *after, struct fd_effects *fx)
 {
-	enum fd_err err;
+	json_t *members = NULL, *touched = NULL;
+	enum fd_err err = FD_OK;
 
 	c->changed = true;
-	if (c->bulk) {
-		json_decref(before);
-		json_decref(after);
-		return FD_OK;
+	if (!c->bulk)
+		err = fd_effects_finish(fx, &members, &touched);
+	if (!c->bulk && err == FD_OK) {
+		err = fd_history_append(c->st, c->txn, c->now, &c->actor, op,
+		    subject, before, after, members, &c->serial);
+		before = after = NULL;
 	}
-	err = fd_history_append(c->st, c->txn, c->now, c->actor.uid, op, subject,
-	    before, after, &c->serial);
+	json_decref(before);
+	json_decref(after);
+	fd_effects_free(fx);
+	if (err == FD_OK)
+		fd_touched_add(&c->touched, touched);
+	else
+		json_decref(touched);
 	if (err != FD_OK)
 		snprintf(c->msg, sizeof(c->msg), "%s", fd_strerror(err));
 	return err;
+}
+
+/* Gathering what a change moved; an import's parts leave it to the import. */
+static void
+effects_begin(struct fd_change *c, struct fd_effects *fx)
+{
+	fd_effects_init(fx, c->st, c->txn, !c->bulk);
 }
 
 static enum fd_err
@@ -295,11 +325,53 @@ endpoints_equal(const struct fd_endpoints *a, const struct fd_endpoints *b)
 	    memcmp(a->a6, b->a6, (size_t)a->n6 * 16) == 0;
 }
 
+/*
+ * The groups an app set moves: those where the app is the active side,
+ * in label order, from the index.  active_count says how many there are;
+ * past FD_TOUCHED_MAX (touched is the whole zone then) only the first
+ * FD_HISTORY_LIST_MAX are read for the row and the rest are counted, so
+ * one app set does not read a million groups for names nobody needs.
+ */
+static enum fd_err
+app_moved(struct fd_change *c, const struct app_state *a,
+    struct fd_effects *fx)
+{
+	char label[FD_LABEL_MAX + 1];
+	size_t found = 0, want = a->active_count;
+	size_t read_max = want > FD_TOUCHED_MAX ? FD_HISTORY_LIST_MAX : want;
+	struct fd_followers w;
+	struct fd_follower f;
+	struct fd_group_view g;
+	enum fd_err err;
+
+	if (!fx->on || want == 0)
+		return FD_OK;
+	for (err = fd_followers_first(c->st, c->txn, a->name, NULL, &w, &f);
+	    err == FD_OK && found < read_max;
+	    err = fd_followers_next(&w, &f)) {
+		err = fd_store_get_group(c->st, c->txn, f.label, f.label_len, &g);
+		if (err != FD_OK)
+			break;
+		if (g.active != f.role)
+			continue;
+		memcpy(label, f.label, f.label_len);
+		label[f.label_len] = '\0';
+		fd_effects_moved(fx, label);
+		found++;
+	}
+	fd_followers_close(&w);
+	if (err != FD_OK && err != FD_ENOTFOUND)
+		FAIL(c, err, "app %s: %s", a->name, fd_strerror(err));
+	fd_effects_moved_unnamed(fx, want - found);
+	return FD_OK;
+}
+
 static enum fd_err
 app_write(struct fd_change *c, const char *name, const struct fd_endpoints *ep,
     bool create)
 {
 	struct app_state a;
+	struct fd_effects fx;
 	json_t *before = NULL;
 	enum fd_err err;
 	MDB_val k, v;
@@ -317,13 +389,17 @@ app_write(struct fd_change *c, const char *name, const struct fd_endpoints *ep,
 		if (fd_store_get_app(c->st, c->txn, name, strlen(name), &old) ==
 		    FD_OK)
 			FAIL(c, FD_EEXISTS, "app %s already exists", name);
+		effects_begin(c, &fx);
+		fd_effects_app(&fx, name);    /* added: its status name appears */
 		memset(&a, 0, sizeof(a));
 		snprintf(a.name, sizeof(a.name), "%s", name);
 		a.created = c->now;
 		/* a fresh status label, unique among apps */
 		for (int tries = 0;; tries++) {
-			if (tries == 16 || fd_label_random(a.status_label) != FD_OK)
+			if (tries == 16 || fd_label_random(a.status_label) != FD_OK) {
+				fd_effects_free(&fx);
 				FAIL(c, FD_ESYS, "cannot draw a random label");
+			}
 			k.mv_size = FD_STATUS_LABEL_LEN;
 			k.mv_data = a.status_label;
 			if (mdb_get(c->txn, fd_store_dbi(c->st, FD_DB_STATUS),
@@ -333,23 +409,31 @@ app_write(struct fd_change *c, const char *name, const struct fd_endpoints *ep,
 		v.mv_size = strlen(name);
 		v.mv_data = (void *)name;
 		rc = mdb_put(c->txn, fd_store_dbi(c->st, FD_DB_STATUS), &k, &v, 0);
-		if (rc != 0)
+		if (rc != 0) {
+			fd_effects_free(&fx);
 			FAIL(c, fd_store_err(rc), "%s", fd_strerror(fd_store_err(rc)));
+		}
 	} else {
 		if ((err = app_load(c, name, &a)) != FD_OK)
 			return err;
 		if (endpoints_equal(&a.ep, ep))
 			return FD_OK;    /* same endpoints: no new serial */
+		effects_begin(c, &fx);
+		if ((err = app_moved(c, &a, &fx)) != FD_OK) {
+			fd_effects_free(&fx);
+			return err;
+		}
 		before = app_json(c, name);
 	}
 	a.ep = *ep;
 	a.updated = c->now;
 	if ((err = app_store(c, &a)) != FD_OK) {
 		json_decref(before);
+		fd_effects_free(&fx);
 		FAIL(c, err, "%s", fd_strerror(err));
 	}
 	return change_commit(c, create ? "app.add" : "app.set", name, before,
-	    app_json(c, name));
+	    app_json(c, name), &fx);
 }
 
 enum fd_err
@@ -399,6 +483,7 @@ fd_change_app_remove(struct fd_change *c, const char *name)
 {
 	char groups[REFUSAL_NAMES * (FD_LABEL_MAX + 2) + 32];
 	struct app_state a;
+	struct fd_effects fx;
 	json_t *before;
 	enum fd_err err;
 	MDB_val k;
@@ -415,6 +500,8 @@ fd_change_app_remove(struct fd_change *c, const char *name)
 		    a.ref_count == 1 ? "" : "s", groups,
 		    a.ref_count == 1 ? "it" : "them");
 	}
+	effects_begin(c, &fx);
+	fd_effects_app(&fx, name);    /* removed: its status name goes */
 	before = app_json(c, name);
 	k.mv_size = strlen(name);
 	k.mv_data = (void *)name;
@@ -426,9 +513,10 @@ fd_change_app_remove(struct fd_change *c, const char *name)
 	}
 	if (rc != 0) {
 		json_decref(before);
+		fd_effects_free(&fx);
 		FAIL(c, fd_store_err(rc), "%s", fd_strerror(fd_store_err(rc)));
 	}
-	return change_commit(c, "app.remove", name, before, NULL);
+	return change_commit(c, "app.remove", name, before, NULL, &fx);
 }
 
 static bool
@@ -458,6 +546,7 @@ fd_change_group_create(struct fd_change *c, const char *label,
     uint32_t default_ttl, char *label_out)
 {
 	struct group_state g;
+	struct fd_effects fx;
 	enum fd_err err;
 
 	memset(&g, 0, sizeof(g));
@@ -496,12 +585,16 @@ fd_change_group_create(struct fd_change *c, const char *label,
 	g.created = g.updated = c->now;
 	if ((err = check_group_shape(c, &g)) != FD_OK)
 		return err;
-	if ((err = group_relink(c, NULL, &g)) != FD_OK ||
-	    (err = group_store(c, &g)) != FD_OK)
+	effects_begin(c, &fx);
+	if ((err = group_relink(c, NULL, &g, &fx)) != FD_OK ||
+	    (err = group_store(c, &g)) != FD_OK) {
+		fd_effects_free(&fx);
 		FAIL(c, err, "%s", fd_strerror(err));
+	}
+	fd_effects_moved(&fx, g.label);    /* a new name answers */
 	memcpy(label_out, g.label, strlen(g.label) + 1);
 	return change_commit(c, "group.create", g.label, NULL,
-	    group_json(c, g.label));
+	    group_json(c, g.label), &fx);
 }
 
 enum fd_err
@@ -510,6 +603,8 @@ fd_change_group_set(struct fd_change *c, const char *label,
     uint32_t ttl)
 {
 	struct group_state old, g;
+	struct fd_effects fx;
+	const char *was, *now;
 	json_t *before;
 	enum fd_err err;
 
@@ -538,13 +633,20 @@ fd_change_group_set(struct fd_change *c, const char *label,
 		return FD_OK;    /* nothing to change: no new serial */
 	g.updated = c->now;
 	before = group_json(c, label);
-	if ((err = group_relink(c, &old, &g)) != FD_OK ||
+	effects_begin(c, &fx);
+	if ((err = group_relink(c, &old, &g, &fx)) != FD_OK ||
 	    (err = group_store(c, &g)) != FD_OK) {
 		json_decref(before);
+		fd_effects_free(&fx);
 		FAIL(c, err, "%s", fd_strerror(err));
 	}
+	/* the answer changes with the active app or the TTL, not the other side */
+	was = group_active_app(&old);
+	now = group_active_app(&g);
+	if (g.ttl != old.ttl || strcmp(was ? was : "", now ? now : "") != 0)
+		fd_effects_moved(&fx, label);
 	return change_commit(c, "group.set", label, before,
-	    group_json(c, label));
+	    group_json(c, label), &fx);
 }
 
 enum fd_err
@@ -552,6 +654,7 @@ fd_change_group_switch(struct fd_change *c, const char *label,
     enum fd_switch_to to)
 {
 	struct group_state old, g;
+	struct fd_effects fx;
 	json_t *before;
 	enum fd_err err;
 
@@ -570,19 +673,23 @@ fd_change_group_switch(struct fd_change *c, const char *label,
 		return FD_OK;    /* --to the side already active */
 	g.updated = c->now;
 	before = group_json(c, label);
-	if ((err = group_relink(c, &old, &g)) != FD_OK ||
+	effects_begin(c, &fx);
+	if ((err = group_relink(c, &old, &g, &fx)) != FD_OK ||
 	    (err = group_store(c, &g)) != FD_OK) {
 		json_decref(before);
+		fd_effects_free(&fx);
 		FAIL(c, err, "%s", fd_strerror(err));
 	}
+	fd_effects_moved(&fx, label);
 	return change_commit(c, "group.switch", label, before,
-	    group_json(c, label));
+	    group_json(c, label), &fx);
 }
 
 enum fd_err
 fd_change_group_delete(struct fd_change *c, const char *label)
 {
 	struct group_state g;
+	struct fd_effects fx;
 	json_t *before;
 	enum fd_err err;
 	MDB_val k = {strlen(label), (void *)label}, v;
@@ -604,5 +711,8 @@ fd_change_group_delete(struct fd_change *c, const char *label)
 		json_decref(before);
 		FAIL(c, fd_store_err(rc), "%s", fd_strerror(fd_store_err(rc)));
 	}
-	return change_commit(c, "group.delete", label, before, NULL);
+	/* it points at no app, so no counter or index entry changes */
+	effects_begin(c, &fx);
+	fd_effects_moved(&fx, label);    /* NODATA becomes NXDOMAIN */
+	return change_commit(c, "group.delete", label, before, NULL, &fx);
 }

@@ -43,9 +43,9 @@ next_seq(struct fd_store *st, MDB_txn *txn, uint64_t *seq)
 }
 
 enum fd_err
-fd_history_append(struct fd_store *st, MDB_txn *txn, uint64_t now, uid_t uid,
-    const char *op, const char *subject, json_t *before, json_t *after,
-    uint32_t *serial)
+fd_history_append(struct fd_store *st, MDB_txn *txn, uint64_t now,
+    const struct fd_actor *actor, const char *op, const char *subject,
+    json_t *before, json_t *after, json_t *members, uint32_t *serial)
 {
 	json_t *row = NULL;
 	char *text = NULL;
@@ -56,13 +56,18 @@ fd_history_append(struct fd_store *st, MDB_txn *txn, uint64_t now, uid_t uid,
 	if ((err = serial_bump(st, txn, serial)) != FD_OK ||
 	    (err = next_seq(st, txn, &seq)) != FD_OK)
 		goto out;
-	row = json_pack("{s:I, s:I, s:I, s:s, s:s, s:o, s:o}",
+	row = json_pack("{s:I, s:I, s:o, s:o, s:s, s:s, s:o, s:o}",
 	    "serial", (json_int_t)*serial, "time", (json_int_t)now,
-	    "uid", (json_int_t)uid, "op", op, "subject", subject,
+	    "actor", actor->name[0] ? json_string(actor->name) : json_null(),
+	    "uid", actor->uid == FD_ACTOR_NO_UID ? json_null() :
+	    json_integer((json_int_t)actor->uid),
+	    "op", op, "subject", subject,
 	    "before", before ? before : json_null(),
 	    "after", after ? after : json_null());
 	before = after = NULL;    /* json_pack "o" took them */
-	if (row == NULL || (text = json_dumps(row, JSON_COMPACT)) == NULL) {
+	if (row == NULL || (members != NULL &&
+	    json_object_update(row, members) != 0) ||
+	    (text = json_dumps(row, JSON_COMPACT)) == NULL) {
 		err = FD_ENOMEM;
 		goto out;
 	}
@@ -76,16 +81,92 @@ fd_history_append(struct fd_store *st, MDB_txn *txn, uint64_t now, uid_t uid,
 out:
 	json_decref(before);
 	json_decref(after);
+	json_decref(members);
 	json_decref(row);
 	free(text);
 	return err;
 }
 
-json_t *
-fd_history_list(const struct fd_store *st, MDB_txn *txn, const char *subject,
-    unsigned limit)
+/* Does list (an array, or an object's keys) hold name? */
+static bool
+names(json_t *list, const char *name)
 {
-	json_t *rows = json_array();
+	json_t *e;
+	size_t i;
+
+	if (json_is_object(list))
+		return json_object_get(list, name) != NULL;
+	json_array_foreach(list, i, e)
+		if (json_is_string(e) && strcmp(json_string_value(e), name) == 0)
+			return true;
+	return false;
+}
+
+/* The row is about name: op of that kind on it, or name in its list. */
+static bool
+about(json_t *row, const char *name, const char *op_prefix,
+    const char *list, const char *cut)
+{
+	const char *op = json_string_value(json_object_get(row, "op"));
+	const char *subj = json_string_value(json_object_get(row, "subject"));
+
+	if (op != NULL && subj != NULL &&
+	    strncmp(op, op_prefix, strlen(op_prefix)) == 0 &&
+	    strcmp(subj, name) == 0)
+		return true;
+	return names(json_object_get(row, list), name) ||
+	    json_is_true(json_object_get(row, cut));
+}
+
+/*
+ * Labels and app names are [a-z0-9-], written into rows as plain JSON
+ * strings, so a row that is about one holds it in quotes: a row whose
+ * text lacks "name" is skipped without parsing it.
+ */
+static bool
+may_name(const MDB_val *v, const char *name)
+{
+	char quoted[FD_LABEL_MAX + FD_APP_NAME_MAX + 3];
+	size_t len = strlen(name);
+
+	if (len > sizeof(quoted) - 3)
+		return false;
+	quoted[0] = '"';
+	memcpy(quoted + 1, name, len);
+	quoted[len + 1] = '"';
+	return memmem(v->mv_data, v->mv_size, quoted, len + 2) != NULL ||
+	    memmem(v->mv_data, v->mv_size, "_truncated\"", 11) != NULL;
+}
+
+static bool
+row_passes(const MDB_val *v, const struct fd_history_filter *f, json_t **out)
+{
+	json_t *row;
+
+	*out = NULL;
+	if (f != NULL && (f->label != NULL || f->app != NULL) &&
+	    !(f->label != NULL && may_name(v, f->label)) &&
+	    !(f->app != NULL && may_name(v, f->app)))
+		return false;
+	if ((row = json_loadb(v->mv_data, v->mv_size, 0, NULL)) == NULL)
+		return false;
+	if (f == NULL || (f->label == NULL && f->app == NULL) ||
+	    (f->label != NULL && about(row, f->label, "group.", "moved",
+	    "moved_truncated")) ||
+	    (f->app != NULL && about(row, f->app, "app.", "status",
+	    "status_truncated"))) {
+		*out = row;
+		return true;
+	}
+	json_decref(row);
+	return false;
+}
+
+json_t *
+fd_history_list(const struct fd_store *st, MDB_txn *txn,
+    const struct fd_history_filter *filter, unsigned limit)
+{
+	json_t *rows = json_array(), *row;
 	MDB_cursor *cur;
 	MDB_val k, v;
 	int rc;
@@ -98,19 +179,9 @@ fd_history_list(const struct fd_store *st, MDB_txn *txn, const char *subject,
 	}
 	for (rc = mdb_cursor_get(cur, &k, &v, MDB_LAST);
 	    rc == 0 && json_array_size(rows) < limit;
-	    rc = mdb_cursor_get(cur, &k, &v, MDB_PREV)) {
-		json_t *row = json_loadb(v.mv_data, v.mv_size, 0, NULL);
-		const char *subj;
-
-		if (row == NULL)
-			continue;
-		subj = json_string_value(json_object_get(row, "subject"));
-		if (subject != NULL && (subj == NULL || strcmp(subj, subject) != 0)) {
-			json_decref(row);
-			continue;
-		}
-		json_array_append_new(rows, row);
-	}
+	    rc = mdb_cursor_get(cur, &k, &v, MDB_PREV))
+		if (row_passes(&v, filter, &row))
+			json_array_append_new(rows, row);
 	mdb_cursor_close(cur);
 	return rows;
 }

@@ -7,6 +7,7 @@
 
 #include "flipdns/db/history.h"
 #include "flipdns/db/import.h"
+#include "effects.h"
 
 /* One entry of apps: or groups:, as read, with each value's position. */
 struct entry {
@@ -33,6 +34,7 @@ struct imp {
 	bool have_ev;
 	uint32_t default_ttl;
 	size_t napps, ngroups;
+	struct fd_effects fx;      /* what the whole import moved */
 };
 
 static enum fd_err
@@ -181,6 +183,7 @@ apply_app(struct imp *m, struct entry *e)
 	    (err = fd_endpoints_cname(&e->ep, e->cname, e->addr_msg,
 	    sizeof(e->addr_msg))) != FD_OK)
 		return fail_at(m, e->mark, err, "app %s: %s", e->name, e->addr_msg);
+	fd_effects_app(&m->fx, e->name);
 	if ((err = fd_change_app_add(m->c, e->name, &e->ep)) != FD_OK)
 		return fail_at(m, e->mark, err, "%s", m->c->msg);
 	m->napps++;
@@ -210,6 +213,10 @@ apply_group(struct imp *m, struct entry *e)
 			return fail_at(m, e->mark, FD_EINVAL, "active must be "
 			    "primary or backup, not '%s'", e->active);
 	}
+	if (e->has_primary)
+		fd_effects_app(&m->fx, e->primary);
+	if (e->has_backup)
+		fd_effects_app(&m->fx, e->backup);
 	err = fd_change_group_create(m->c, e->has_label ? e->label : NULL,
 	    e->has_primary ? e->primary : NULL, e->has_backup ? e->backup : NULL,
 	    e->has_ttl, (uint32_t)ttl, m->default_ttl, label);
@@ -217,6 +224,7 @@ apply_group(struct imp *m, struct entry *e)
 		err = fd_change_group_switch(m->c, label, to);
 	if (err != FD_OK)
 		return fail_at(m, e->mark, err, "%s", m->c->msg);
+	fd_effects_moved(&m->fx, label);
 	m->ngroups++;
 	return FD_OK;
 }
@@ -289,7 +297,7 @@ fd_import_yaml(struct fd_change *c, const char *name, const char *buf,
 	struct imp m;
 	enum fd_err err;
 	char summary[128];
-	json_t *after;
+	json_t *after, *members = NULL, *touched = NULL;
 
 	memset(&m, 0, sizeof(m));
 	m.c = c;
@@ -298,6 +306,7 @@ fd_import_yaml(struct fd_change *c, const char *name, const char *buf,
 	if (!yaml_parser_initialize(&m.parser))
 		return FD_ENOMEM;
 	yaml_parser_set_input_string(&m.parser, (const unsigned char *)buf, len);
+	fd_effects_init(&m.fx, c->st, c->txn, true);
 	c->bulk = true;
 	err = import_stream(&m);
 	c->bulk = false;
@@ -305,19 +314,30 @@ fd_import_yaml(struct fd_change *c, const char *name, const char *buf,
 		yaml_event_delete(&m.ev);
 	yaml_parser_delete(&m.parser);
 	if (err != FD_OK)
-		return err;
+		goto out;
 	*napps = m.napps;
 	*ngroups = m.ngroups;
 	if (m.napps + m.ngroups == 0)
-		return FD_OK;
+		goto out;
 	/* the whole import is one change: one serial, one history row */
+	if ((err = fd_effects_finish(&m.fx, &members, &touched)) != FD_OK) {
+		snprintf(c->msg, sizeof(c->msg), "%s", fd_strerror(err));
+		goto out;
+	}
 	snprintf(summary, sizeof(summary), "%s", name);
 	after = json_pack("{s:I, s:I}", "apps", (json_int_t)m.napps,
 	    "groups", (json_int_t)m.ngroups);
 	c->changed = true;
-	err = fd_history_append(c->st, c->txn, c->now, c->actor.uid, "import",
-	    summary, NULL, after, &c->serial);
-	if (err != FD_OK)
+	err = fd_history_append(c->st, c->txn, c->now, &c->actor, "import",
+	    summary, NULL, after, members, &c->serial);
+	if (err != FD_OK) {
 		snprintf(c->msg, sizeof(c->msg), "%s", fd_strerror(err));
+		goto out;
+	}
+	fd_touched_add(&c->touched, touched);
+	touched = NULL;
+out:
+	json_decref(touched);
+	fd_effects_free(&m.fx);
 	return err;
 }

@@ -203,6 +203,7 @@ run_step(const struct step *s)
 		err = fd_change_group_delete(&c, s->name);
 		break;
 	}
+	json_decref(c.touched);
 	if (err != FD_OK) {
 		mdb_txn_abort(txn);
 		die(s->name, c.msg);

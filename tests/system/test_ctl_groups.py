@@ -471,6 +471,7 @@ def test_allowed_uid(daemon):
     assert r.returncode == 0, r.stderr
     entry = daemon.ctl_json("history", "byuid")["entries"][0]
     assert entry["uid"] == NOBODY_UID
+    assert entry["actor"] == "nobody"
 
 
 @pytest.mark.daemon(allow_uids=[0], allow_gids=[NOGROUP_GID])

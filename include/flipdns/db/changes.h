@@ -3,9 +3,10 @@
  *
  * Each function runs inside the caller's write transaction and either
  * makes the whole change (records, app counters, the app-to-groups index,
- * zone serial, one history row) or returns an error having written nothing the caller would keep:
- * the caller aborts the transaction on any error.  On error, c->msg names
- * what is wrong in words a user can act on.
+ * zone serial, one history row, the touched names) or returns an error
+ * having written nothing the caller would keep: the caller aborts the
+ * transaction on any error.  On error, c->msg names what is wrong in
+ * words a user can act on.
  *
  * Rules enforced here (README "Behaviour"):
  *  - a group has no app, a primary alone, or both; never a backup alone;
@@ -31,6 +32,15 @@
 #define FD_TTL_MAX 86400   /* a day: failover TTLs are short by design */
 
 /*
+ * Names in one change's touched list before it becomes true (the whole
+ * zone): the list stays bounded (some hundreds of KB of JSON) however
+ * large the change, an import of a million groups included, and a hook
+ * handed ten thousand names does about the work of a pass over the zone
+ * anyway.
+ */
+#define FD_TOUCHED_MAX 10000
+
+/*
  * Who made a change, for history and logs: a local user (name and uid, from
  * the control socket's peer credentials), or a source inside the daemon
  * ("health", "import", "reload") with uid FD_ACTOR_NO_UID.
@@ -52,7 +62,8 @@ struct fd_change {
 	const char *const *reserved;
 	int n_reserved;
 	bool bulk;             /* part of an import: no per-change history
-	                          row or serial; the import writes one */
+	                          row, serial or touched; the import writes
+	                          them once */
 	uint32_t serial;       /* out: the zone serial after the change */
 	bool changed;          /* out: false when the request was a no-op */
 	/*
@@ -61,6 +72,14 @@ struct fd_change {
 	 * of strings, created on first use and owned by the caller (who
 	 * json_decref()s it).  The writer hands them to its post-commit hooks
 	 * (NOTIFY, IXFR, logs, metrics).  NULL when nothing changed.
+	 * They are the labels in the history row's "moved", the status names
+	 * of apps whose FAILOVER_STATUS changed, and those of apps added or
+	 * removed; the apex SOA (its serial) changes with every change and is
+	 * not listed.  Past FD_TOUCHED_MAX names (an import of many groups,
+	 * an app set of an app active in very many) touched is JSON true:
+	 * "the whole zone may have changed", and hooks act as for a new zone
+	 * (IXFR answers with the whole zone, as RFC 1995 section 4 allows).
+	 * A change made into a c whose touched is already set adds to it.
 	 */
 	json_t *touched;
 	char msg[640];         /* out: what is wrong, on error */

@@ -36,6 +36,7 @@ import(struct fx *f, const char *text, char *msg, size_t *na, size_t *ng)
 		assert_int_equal(mdb_txn_commit(txn), 0);
 	else
 		mdb_txn_abort(txn);
+	json_decref(c.touched);
 	if (msg)
 		strcpy(msg, c.msg);
 	if (na)
