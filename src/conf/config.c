@@ -93,6 +93,16 @@ static const struct key keys[] = {
 	/* BIND's bounds for responses-per-second and slip */
 	{"rrl.rate", T_U32, 0, 0, 1000, 0, NULL, CFG(rrl_rate), 0},
 	{"rrl.slip", T_U32, 0, 0, 10, 2, NULL, CFG(rrl_slip), 0},
+	/*
+	 * A row is a few hundred bytes: 100000 rows are some tens of MB of
+	 * the 4G default map, and months of flips for a busy zone.  Rows
+	 * are counted in 31 bits like everything else that is "a lot".
+	 */
+	{"history.keep_rows", T_U32, 0, 1, U31_MAX, 100000, NULL,
+	    CFG(history_keep_rows), 0},
+	/* 0: no age bound; 36500 days is a century, past any audit rule */
+	{"history.keep_days", T_U32, 0, 0, 36500, 0, NULL,
+	    CFG(history_keep_days), 0},
 	{"user", T_USER, 0, 0, 63, 0, "", CFG(user), 0},
 	/* off unless given: counters are for the operator's network only */
 	{"metrics.listen", T_ADDRPORT, 0, 0, 0, 0, NULL, CFG(metrics_listen),

@@ -159,6 +159,8 @@ fd_daemon_run(const char *config_path, const struct fd_config *cfg)
 		    fd_strerror_sys(err));
 		goto out;
 	}
+	fd_store_set_history_keep(d.st, cfg->history_keep_rows,
+	    cfg->history_keep_days);
 	if ((d.base = event_base_new()) == NULL ||
 	    event_base_priority_init(d.base, 2) != 0)
 		fatalx("event_base_new");

@@ -10,7 +10,8 @@
  * published to the workers, which take it from their next batch without
  * a lock and without dropping a query (zonepub.h), and the main thread's
  * settings (control ACLs, default TTL for new groups, reserved labels,
- * log level and syslog) switch at once: they are only read there.
+ * history retention, log level and syslog) switch at once: they are only
+ * read there.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -125,6 +126,8 @@ daemon_reload(void *arg, char *msg, size_t len)
 	d->env.n_reserved = d->wenv.n_reserved = d->labels.n;
 	d->env.cfg = cfg;
 	d->cfg = cfg;
+	fd_store_set_history_keep(d->st, cfg->history_keep_rows,
+	    cfg->history_keep_days);
 	free(d->cfg_reloaded);
 	d->cfg_reloaded = cfg;
 	log_configure(cfg->log_syslog, cfg->log_level);

@@ -1,9 +1,11 @@
-/* history.c - the change log and the zone serial; see history.h. */
+/* history.c - the change log, its retention and the zone serial; see history.h. */
 #include <endian.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "flipdns/db/history.h"
+
+#define DAY 86400
 
 static enum fd_err
 serial_bump(struct fd_store *st, MDB_txn *txn, uint32_t *serial)
@@ -42,6 +44,60 @@ next_seq(struct fd_store *st, MDB_txn *txn, uint64_t *seq)
 	return FD_OK;
 }
 
+/* A row's "time", or 0 when it cannot be read. */
+static uint64_t
+row_time(const MDB_val *v)
+{
+	json_t *row = json_loadb(v->mv_data, v->mv_size, 0, NULL);
+	json_int_t t = json_integer_value(json_object_get(row, "time"));
+
+	json_decref(row);
+	return t > 0 ? (uint64_t)t : 0;
+}
+
+/*
+ * Retention: delete the oldest rows while there are more than keep_rows,
+ * or while the oldest is older than keep_days, at most
+ * FD_HISTORY_TRIM_MAX of them, and never the last row (the one just
+ * appended).  A row whose time cannot be read goes only by count.
+ */
+static enum fd_err
+history_trim(struct fd_store *st, MDB_txn *txn, uint64_t now)
+{
+	MDB_cursor *cur;
+	MDB_val k, v;
+	MDB_stat ms;
+	uint32_t keep_rows, keep_days;
+	uint64_t cutoff = 0;
+	size_t rows;
+	int rc, n;
+
+	fd_store_history_keep(st, &keep_rows, &keep_days);
+	if (keep_rows == 0 && keep_days == 0)
+		return FD_OK;
+	if (keep_days > 0 && now > (uint64_t)keep_days * DAY)
+		cutoff = now - (uint64_t)keep_days * DAY;
+	if ((rc = mdb_stat(txn, fd_store_dbi(st, FD_DB_HISTORY), &ms)) != 0)
+		return fd_store_err(rc);
+	rows = ms.ms_entries;
+	if ((rc = mdb_cursor_open(txn, fd_store_dbi(st, FD_DB_HISTORY), &cur)) != 0)
+		return fd_store_err(rc);
+	for (n = 0; n < FD_HISTORY_TRIM_MAX && rows > 1; n++, rows--) {
+		if ((rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST)) != 0)
+			break;
+		if (!(keep_rows > 0 && rows > keep_rows)) {
+			uint64_t t = row_time(&v);
+
+			if (cutoff == 0 || t == 0 || t >= cutoff)
+				break;
+		}
+		if ((rc = mdb_cursor_del(cur, 0)) != 0)
+			break;
+	}
+	mdb_cursor_close(cur);
+	return rc == 0 || rc == MDB_NOTFOUND ? FD_OK : fd_store_err(rc);
+}
+
 enum fd_err
 fd_history_append(struct fd_store *st, MDB_txn *txn, uint64_t now,
     const struct fd_actor *actor, const char *op, const char *subject,
@@ -78,6 +134,8 @@ fd_history_append(struct fd_store *st, MDB_txn *txn, uint64_t now,
 	v.mv_data = text;
 	err = fd_store_err(mdb_put(txn, fd_store_dbi(st, FD_DB_HISTORY), &k, &v,
 	    MDB_APPEND));
+	if (err == FD_OK)
+		err = history_trim(st, txn, now);
 out:
 	json_decref(before);
 	json_decref(after);

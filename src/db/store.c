@@ -15,6 +15,7 @@
 struct fd_store {
 	MDB_env *env;
 	MDB_dbi dbi[FD_DB_COUNT];
+	uint32_t keep_rows, keep_days;   /* history retention; 0: no bound */
 };
 
 /* Named databases; the index is enum fd_store_db. */
@@ -62,6 +63,21 @@ MDB_dbi
 fd_store_dbi(const struct fd_store *st, enum fd_store_db db)
 {
 	return st->dbi[db];
+}
+
+void
+fd_store_set_history_keep(struct fd_store *st, uint32_t rows, uint32_t days)
+{
+	st->keep_rows = rows;
+	st->keep_days = days;
+}
+
+void
+fd_store_history_keep(const struct fd_store *st, uint32_t *rows,
+    uint32_t *days)
+{
+	*rows = st->keep_rows;
+	*days = st->keep_days;
 }
 
 static enum fd_err

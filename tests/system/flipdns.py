@@ -77,6 +77,8 @@ OPTIONAL_SETTINGS = {
     "user": "user",
     "rrl_rate": "rrl.rate",
     "rrl_slip": "rrl.slip",
+    "history_keep_rows": "history.keep_rows",
+    "history_keep_days": "history.keep_days",
 }
 
 
@@ -144,7 +146,8 @@ class Daemon:
     (default: ns1.ORIGIN on 127.0.0.1 and ::1); and, written only when
     given, the keys of OPTIONAL_SETTINGS (ns_ttl, edns_udp_size,
     tcp_idle_timeout, tcp_max_clients, chaos_enabled, chaos_id,
-    log_queries, map_size, user, rrl_rate, rrl_slip).
+    log_queries, map_size, user, rrl_rate, rrl_slip, history_keep_rows,
+    history_keep_days).
     """
 
     def __init__(self, allow_uids=(0,), allow_gids=(), ttl=30, workers=2,

@@ -7,11 +7,17 @@ Rules (README "Behaviour", "Control protocol"; history.h):
   - `history APP` lists the app's own rows and exactly the rows that
     changed its status; `history ADDRESS` the group's own rows and the
     rows that moved it; a name that is both gets the rows of both;
-  - the table shows who, how many groups moved, and before -> after.
+  - the table shows who, how many groups moved, and before -> after;
+  - history.keep_rows bounds the rows kept; a bad value is refused with
+    FILE:LINE:COL.
 """
+
+import re
+import subprocess
 
 import pytest
 
+import flipdns
 from flipdns import EXIT_FAIL
 
 
@@ -157,3 +163,55 @@ def test_history_import_row_lists_what_it_created(daemon):
     line = d.ctl("history", "--limit", "1").stdout.splitlines()[1]
     assert line.split()[5] == "2" and line.endswith(
         "apps 1, groups 2, web1 none -> online"), line
+
+
+@pytest.mark.daemon(history_keep_rows=5)
+def test_history_keep_rows(daemon):
+    d = daemon
+    d.ctl("app", "add", "web1", "--addr", "192.0.2.1")
+    label = d.create_group("--primary", "web1")
+    for i in range(10):
+        d.ctl("group", "set", label, "--ttl", str(60 + i))
+    last = d.serial()
+    assert serials(d) == list(range(last, last - 5, -1))
+    # the store keeps the bound across a restart
+    d.restart()
+    d.ctl("group", "set", label, "--ttl", "30")
+    assert serials(d) == list(range(last + 1, last - 4, -1))
+
+
+def test_history_keep_follows_reload(daemon):
+    d = daemon
+    d.ctl("app", "add", "web1", "--addr", "192.0.2.1")
+    label = d.create_group("--primary", "web1")
+    for i in range(6):
+        d.ctl("group", "set", label, "--ttl", str(60 + i))
+    assert len(serials(d)) == 8
+    d.optional["history_keep_rows"] = 3
+    d.write_config()
+    assert "reloaded" in d.ctl("reload").stdout
+    d.ctl("group", "set", label, "--ttl", "30")
+    last = d.serial()
+    assert serials(d) == [last, last - 1, last - 2]
+
+
+@pytest.mark.parametrize("key, value, want", [
+    ("history_keep_rows", 0, "history.keep_rows: 0 is out of range "
+     "1..2147483647"),
+    ("history_keep_days", 36501, "history.keep_days: 36501 is out of range "
+     "0..36500"),
+    ("history_keep_days", "week", "history.keep_days: 'week' is not a "
+     "number"),
+])
+def test_history_keep_bad_values_refused(key, value, want):
+    d = flipdns.Daemon(**{key: value})
+    try:
+        d.port = 5353
+        d.write_config()
+        r = subprocess.run([flipdns.FLIPDNSD, "-c", d.conf, "--check-config"],
+                           capture_output=True, text=True, timeout=30)
+        assert r.returncode == 2, r
+        assert re.search(r"flipdns\.yaml:\d+:\d+: " + re.escape(want),
+                         r.stderr), r.stderr
+    finally:
+        d.cleanup()

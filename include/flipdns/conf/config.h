@@ -99,6 +99,10 @@ struct fd_config {
 	uint32_t rrl_rate;                   /* responses/s per prefix, 0 = off */
 	uint32_t rrl_slip;                   /* every Nth limited answer sent TC=1, default 2 */
 
+	/* history: retention, enforced as rows are appended */
+	uint32_t history_keep_rows;          /* 1..2^31-1, default 100000 */
+	uint32_t history_keep_days;          /* 0..36500, 0 = no age bound (default) */
+
 	char user[64];                       /* drop privileges to this user; "" = none */
 
 	/* metrics: HTTP /metrics (Prometheus text); off when sslen is 0 */

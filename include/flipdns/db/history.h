@@ -40,8 +40,19 @@
 #define FD_HISTORY_LIST_MAX 100
 
 /*
- * Bump the zone serial (RFC 1982 arithmetic, skipping 0) and append one
- * row.  Takes ownership of before, after and members (any
+ * Oldest rows deleted by one append, at most, when history.keep_rows or
+ * keep_days is exceeded.  A row is a few hundred bytes, so this frees
+ * some 100 pages: a small part of a commit, whose cost is its two
+ * synchronous writes.  A backlog (a lowered keep_rows over a million rows)
+ * drains over the following changes instead of in one long commit that
+ * holds the writer and every flip behind it.
+ */
+#define FD_HISTORY_TRIM_MAX 1000
+
+/*
+ * Bump the zone serial (RFC 1982 arithmetic, skipping 0), append one row
+ * and apply the store's retention (fd_store_set_history_keep; never the
+ * row just written).  Takes ownership of before, after and members (any
  * may be NULL); members' keys are added to the row ({"moved", "status",
  * ...} from the change).  The new serial is written to *serial.
  */

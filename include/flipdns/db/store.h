@@ -123,6 +123,17 @@ enum fd_store_db { FD_DB_APPS, FD_DB_GROUPS, FD_DB_STATUS, FD_DB_TOMBSTONES,
     FD_DB_META, FD_DB_HISTORY, FD_DB_APP_GROUPS, FD_DB_COUNT };
 MDB_dbi fd_store_dbi(const struct fd_store *st, enum fd_store_db db);
 
+/*
+ * History retention, enforced by each history append (history.c): keep at
+ * most rows rows and none older than days days; 0 is no bound.  A store
+ * starts unbounded; the daemon sets these from history.keep_rows and
+ * history.keep_days.
+ */
+void fd_store_set_history_keep(struct fd_store *st, uint32_t rows,
+    uint32_t days);
+void fd_store_history_keep(const struct fd_store *st, uint32_t *rows,
+    uint32_t *days);
+
 /* A per-worker read transaction handle: open once, begin/end per batch. */
 struct fd_reader {
 	struct fd_store *st;

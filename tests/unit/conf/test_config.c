@@ -219,6 +219,8 @@ assert_defaults(const struct fd_config *cfg)
 	assert_false(cfg->log_queries);
 	assert_int_equal(cfg->rrl_rate, 0);
 	assert_int_equal(cfg->rrl_slip, 2);
+	assert_int_equal(cfg->history_keep_rows, 100000);
+	assert_int_equal(cfg->history_keep_days, 0);
 	assert_string_equal(cfg->user, "");
 }
 
@@ -280,6 +282,7 @@ test_every_key(void **state)
 	    "chaos: {enabled: true, id: dns-1}\n"
 	    "log: {syslog: yes, queries: on}\n"
 	    "rrl: {rate: 20, slip: 0}\n"
+	    "history: {keep_rows: 5000, keep_days: 90}\n"
 	    "user: root\n", &cfg);
 
 	assert_string_equal(cfg.origin, "example.test.");
@@ -322,6 +325,8 @@ test_every_key(void **state)
 	assert_true(cfg.log_queries);
 	assert_int_equal(cfg.rrl_rate, 20);
 	assert_int_equal(cfg.rrl_slip, 0);
+	assert_int_equal(cfg.history_keep_rows, 5000);
+	assert_int_equal(cfg.history_keep_days, 90);
 	assert_string_equal(cfg.user, "root");
 }
 
@@ -580,6 +585,16 @@ test_out_of_range(void **state)
 		    "t.yaml:8:17: tcp.idle_timeout: 3601 is out of range 1..3600"},
 		{ZONE LISTEN "rrl: {slip: 11}\n",
 		    "t.yaml:7:13: rrl.slip: 11 is out of range 0..10"},
+		{ZONE LISTEN "history: {keep_rows: 0}\n",
+		    "t.yaml:7:22: history.keep_rows: 0 is out of range 1..2147483647"},
+		{ZONE LISTEN "history:\n  keep_rows: 2147483648\n",
+		    "t.yaml:8:14: history.keep_rows: 2147483648 is out of range 1..2147483647"},
+		{ZONE LISTEN "history: {keep_days: 36501}\n",
+		    "t.yaml:7:22: history.keep_days: 36501 is out of range 0..36500"},
+		{ZONE LISTEN "history: {keep_days: -1}\n",
+		    "t.yaml:7:22: history.keep_days: '-1' is not a number"},
+		{ZONE LISTEN "history: {keep: 10}\n",
+		    "t.yaml:7:11: unknown key 'history.keep'"},
 		{ZONE LISTEN "control: {allow_uids: [4294967295]}\n",
 		    "t.yaml:7:24: control.allow_uids: 4294967295 is out of range 0..4294967294"},
 		{ZONE LISTEN "control: {socket: /run/"

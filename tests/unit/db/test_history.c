@@ -1,7 +1,7 @@
 /*
  * test_history.c - what each history row says moved, whose status it
  * changed and who made it; the touched names each change hands out; the
- * bounds on both for very large changes; the filters.
+ * bounds on both for very large changes; the filters; retention.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -495,6 +495,90 @@ test_filters_keep_cut_rows(void **state)
 	assert_string_equal(got, "");
 }
 
+/* n app adds at time now, in one transaction (one commit, not n). */
+static void
+add_apps(struct fx *f, int n, uint64_t now)
+{
+	struct fd_endpoints ep;
+	struct fd_change *c;
+	char name[32], msg[64];
+
+	assert_int_equal(fd_endpoints_cname(&ep, "lb.example.com", msg,
+	    sizeof(msg)), FD_OK);
+	c = tu_change_begin(f->base.st, &f->c);
+	c->now = now;
+	for (int i = 0; i < n; i++) {
+		snprintf(name, sizeof(name), "app%d-%llu", i,
+		    (unsigned long long)now);
+		assert_int_equal(fd_change_app_add(c, name, &ep), FD_OK);
+	}
+	assert_int_equal(tu_change_end(c, FD_OK), FD_OK);
+}
+
+static uint64_t
+oldest_serial(struct fx *f)
+{
+	MDB_txn *t;
+	json_t *rows;
+	uint64_t s;
+
+	assert_int_equal(mdb_txn_begin(fd_store_env(f->base.st), NULL,
+	    MDB_RDONLY, &t), 0);
+	rows = fd_history_list(f->base.st, t, NULL, 1000000);
+	mdb_txn_abort(t);
+	s = (uint64_t)json_integer_value(json_object_get(json_array_get(rows,
+	    json_array_size(rows) - 1), "serial"));
+	json_decref(rows);
+	return s;
+}
+
+/*
+ * keep_rows: the oldest rows go as new ones come, the newest stay; a
+ * backlog drains FD_HISTORY_TRIM_MAX rows per append, not all at once.
+ */
+static void
+test_retention_rows(void **state)
+{
+	struct fx *f = *state;
+
+	fd_store_set_history_keep(f->base.st, 5, 0);
+	add_apps(f, 20, TU_NOW);
+	assert_int_equal(history_rows(f), 5);
+	assert_int_equal(oldest_serial(f), 1 + 20 - 4);
+	/* a backlog of 2505 rows over a bound of 10 */
+	fd_store_set_history_keep(f->base.st, 0, 0);
+	add_apps(f, 2500, TU_NOW + 1);
+	assert_int_equal(history_rows(f), 2505);
+	fd_store_set_history_keep(f->base.st, 10, 0);
+	add_apps(f, 1, TU_NOW + 2);
+	assert_int_equal(history_rows(f), 2506 - FD_HISTORY_TRIM_MAX);
+	add_apps(f, 1, TU_NOW + 3);
+	assert_int_equal(history_rows(f), 2507 - 2 * FD_HISTORY_TRIM_MAX);
+	add_apps(f, 1, TU_NOW + 4);
+	assert_int_equal(history_rows(f), 10);
+	assert_int_equal(oldest_serial(f), 1 + 2523 - 9);
+}
+
+/* keep_days: rows older than the bound go as new rows come. */
+static void
+test_retention_days(void **state)
+{
+	struct fx *f = *state;
+	const uint64_t day = 86400;
+
+	fd_store_set_history_keep(f->base.st, 1000, 2);
+	add_apps(f, 3, TU_NOW - 5 * day);
+	assert_int_equal(history_rows(f), 3);
+	add_apps(f, 4, TU_NOW - 1 * day);       /* the first three are too old */
+	assert_int_equal(history_rows(f), 4);
+	assert_int_equal(oldest_serial(f), 5);
+	add_apps(f, 1, TU_NOW);
+	assert_int_equal(history_rows(f), 5);
+	add_apps(f, 1, TU_NOW + 1 * day + 1);   /* now the day -1 rows are */
+	assert_int_equal(history_rows(f), 2);
+	assert_int_equal(oldest_serial(f), 9);
+}
+
 int
 main(void)
 {
@@ -507,6 +591,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_filters, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_filters_keep_cut_rows,
 		    setup, teardown),
+		cmocka_unit_test_setup_teardown(test_retention_rows, setup,
+		    teardown),
+		cmocka_unit_test_setup_teardown(test_retention_days, setup,
+		    teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
