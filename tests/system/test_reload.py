@@ -5,6 +5,7 @@ that needs a restart, is refused whole and the old configuration keeps
 running; every signal the daemon may get has a documented effect."""
 
 import signal
+import subprocess
 import threading
 
 import dns.rcode
@@ -36,13 +37,24 @@ def rewrite(d, **changes):
     d.write_config()
 
 
+def dig_soa(d):
+    """The SOA as dig prints it (+short): the last field is the minimum."""
+    r = subprocess.run(["dig", "@127.0.0.1", "-p", str(d.port), "+short",
+                        "+tries=3", "+time=10", d.origin, "SOA"],
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    return r.stdout.split()
+
+
 def test_reload_applies_live_settings(daemon):
     d = daemon
     assert soa(d).minimum == 30
+    assert dig_soa(d)[-1] == "30"
     rewrite(d, minimum=45, ns_ttl=1800, ttl=90)
     r = d.ctl("reload")
     assert "reloaded" in r.stdout, r.stdout
     assert soa(d).minimum == 45
+    assert dig_soa(d)[-1] == "45"
     assert ns_ttl(d) == 1800
     # the default TTL of new groups follows too
     d.ctl("app", "add", "web1", "--addr", ADDR)
