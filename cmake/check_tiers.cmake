@@ -9,7 +9,8 @@
 #
 #   util   error codes, logging, DNS names            (libc only)
 #   conf   the configuration file                     (+ libyaml)
-#   db     the LMDB store, records, every change      (+ lmdb, jansson, libyaml)
+#   db     the LMDB store, records, every change      (+ lmdb, jansson, libyaml,
+#          libcrypto: SHA-256 of tokens)
 #   dns    wire format, the record model, answers     (db's read side; no
 #          libevent, no jansson, no libyaml)
 #   daemon sockets, workers, control, the writer      (+ libevent, jansson,
@@ -29,10 +30,10 @@ set(allow_dns "flipdns/util/;flipdns/conf/;flipdns/db/store.h;flipdns/db/txn.h")
 set(allow_daemon "flipdns/util/;flipdns/conf/;flipdns/db/;flipdns/dns/")
 set(allow_cmd "flipdns/util/;flipdns/conf/;flipdns/db/;flipdns/dns/;flipdns/daemon/")
 # System headers of the libraries each tier must not use.
-set(deny_util "event2/;jansson.h;lmdb.h;yaml.h;ldns/;systemd/")
-set(deny_conf "event2/;jansson.h;lmdb.h;ldns/;systemd/")
+set(deny_util "event2/;jansson.h;lmdb.h;yaml.h;ldns/;systemd/;openssl/")
+set(deny_conf "event2/;jansson.h;lmdb.h;ldns/;systemd/;openssl/")
 set(deny_db "event2/;ldns/;systemd/")
-set(deny_dns "event2/;jansson.h;yaml.h;ldns/;systemd/")
+set(deny_dns "event2/;jansson.h;yaml.h;ldns/;systemd/;openssl/")
 set(deny_daemon "ldns/")
 set(deny_cmd "ldns/;systemd/")
 

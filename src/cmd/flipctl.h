@@ -92,7 +92,8 @@ struct ctl_cmd {
 /* Option bits; the option table in flipctl_args.c is indexed by them. */
 enum {
 	CTL_OPT_CNAME, CTL_OPT_ADDR, CTL_OPT_PRIMARY, CTL_OPT_BACKUP,
-	CTL_OPT_TTL, CTL_OPT_LABEL, CTL_OPT_TO, CTL_OPT_LIMIT, CTL_OPT_COUNT
+	CTL_OPT_TTL, CTL_OPT_LABEL, CTL_OPT_TO, CTL_OPT_LIMIT, CTL_OPT_ROLE,
+	CTL_OPT_COUNT
 };
 #define CTL_O(x)  (1u << CTL_OPT_##x)
 
@@ -213,6 +214,8 @@ void ctl_print_import(json_t *result);
 void ctl_print_status(json_t *result);
 void ctl_print_message(json_t *result);
 void ctl_print_stats(json_t *result);
+void ctl_print_token(json_t *result);
+void ctl_print_tokens(json_t *result);
 
 /* flipctl_table.c: a text table printed with aligned columns. */
 struct ctl_table;

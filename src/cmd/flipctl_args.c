@@ -44,6 +44,8 @@ const struct ctl_opt ctl_opts[CTL_OPT_COUNT] = {
 	    "make this side active instead of toggling"},
 	[CTL_OPT_LIMIT] = {"--limit", "limit", CTL_KIND_NUMBER, "N",
 	    "at most N entries (default 50)"},
+	[CTL_OPT_ROLE] = {"--role", "role", CTL_KIND_STRING, "read|write",
+	    "what the token may do: read, or read and change"},
 };
 
 static json_t *

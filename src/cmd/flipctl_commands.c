@@ -84,6 +84,14 @@ const struct ctl_cmd ctl_cmds[] = {
 	    "write a consistent, compacted copy of the store to FILE (- for "
 	    "stdout) while the daemon serves; flipdnsd --restore puts it "
 	    "back"},
+	{"token create", cmd_remote, "token.create", "name", 1, 1,
+	    CTL_O(ROLE), ctl_print_token, "NAME --role read|write",
+	    "create a bearer token for the HTTP API and print it: it is shown "
+	    "this once, and stored only hashed"},
+	{"token list", cmd_remote, "token.list", NULL, 0, 0, 0,
+	    ctl_print_tokens, "", "list the tokens (never their secrets)"},
+	{"token revoke", cmd_remote, "token.revoke", "name", 1, 1, 0, NULL,
+	    "NAME", "revoke a token: it stops working at once"},
 	{"help", cmd_help, NULL, NULL, 0, 0, 0, NULL,
 	    "", "show this help"},
 	{NULL, NULL, NULL, NULL, 0, 0, 0, NULL, NULL, NULL},

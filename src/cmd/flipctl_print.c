@@ -348,6 +348,14 @@ static const struct column app_columns[] = {
 	{NULL, NULL, NULL},
 };
 
+static const struct column token_columns[] = {
+	{"NAME", "name", fmt_value},
+	{"ROLE", "role", fmt_value},
+	{"CREATED", "created", fmt_time},
+	{"LAST USED", "last_used", fmt_time},
+	{NULL, NULL, NULL},
+};
+
 static const struct column group_columns[] = {
 	{"ADDRESS", "address", fmt_value},
 	{"PRIMARY", "primary", fmt_value},
@@ -513,4 +521,16 @@ void
 ctl_print_status(json_t *result)
 {
 	print_fields(result, status_fields);
+}
+
+void
+ctl_print_token(json_t *result)
+{
+	print_member(result, "token", "");
+}
+
+void
+ctl_print_tokens(json_t *result)
+{
+	print_table(json_object_get(result, "tokens"), token_columns);
 }

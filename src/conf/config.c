@@ -10,6 +10,8 @@
  * struct and drop it on error.
  */
 #include <sys/un.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
 
 #include <errno.h>
 #include <stdio.h>
@@ -107,6 +109,25 @@ static const struct key keys[] = {
 	/* off unless given: counters are for the operator's network only */
 	{"metrics.listen", T_ADDRPORT, 0, 0, 0, 0, NULL, CFG(metrics_listen),
 	    0},
+	/*
+	 * The HTTP API and dashboard: off unless given, and plain HTTP only
+	 * on loopback (check_config): a token crosses the wire in clear.
+	 */
+	{"http.listen", T_ADDRPORT, 0, 0, 0, 0, NULL, CFG(http_listen), 0},
+	/*
+	 * The largest API request is an app with its addresses: 64 KiB
+	 * holds thousands, and bounds what one request makes us buffer.
+	 */
+	{"http.max_body", T_U32, 0, 1024, 16 * MiB, 64 * 1024, NULL,
+	    CFG(http_max_body), 0},
+	/* each connection holds a socket and buffers: the dashboard needs few */
+	{"http.max_connections", T_U32, 0, 1, 10000, 64, NULL,
+	    CFG(http_max_connections), 0},
+	/*
+	 * Requests per second per token (a bucket of twice as many): the
+	 * dashboard polls once a second; more is a runaway script.
+	 */
+	{"http.rate", T_U32, 0, 1, 100000, 20, NULL, CFG(http_rate), 0},
 };
 
 /* One zone.nameservers entry; its fields start zeroed. */
@@ -301,13 +322,42 @@ in_zone(const char *name, const char *origin)
 	return nl == ol || name[nl - ol - 1] == '.';
 }
 
+/* Is the listener's address 127.0.0.0/8 or ::1? */
+static bool
+is_loopback(const struct fd_conf_listen *l)
+{
+	if (l->ss.ss_family == AF_INET)
+		return (ntohl(((const struct sockaddr_in *)&l->ss)->sin_addr.s_addr)
+		    >> 24) == 127;
+	if (l->ss.ss_family == AF_INET6)
+		return IN6_IS_ADDR_LOOPBACK(
+		    &((const struct sockaddr_in6 *)&l->ss)->sin6_addr);
+	return false;
+}
+
 /* Rules across keys, once everything is read. */
 static enum fd_err
-check_config(struct ctx *c)
+check_config(struct ctx *c, yaml_node_t *root)
 {
 	struct fd_config *cfg = c->cfg;
+	yaml_node_t *http, *listen;
 	int i;
 	enum fd_err rc = FD_OK;
+
+	/*
+	 * Bearer tokens in clear text: only where no one else can listen.
+	 * (No TLS yet: http.tls would lift this for a certificate.)
+	 */
+	if (cfg->http_listen.sslen != 0 && !is_loopback(&cfg->http_listen)) {
+		http = map_get(c, root, "http", 4);
+		listen = http != NULL && http->type == YAML_MAPPING_NODE ?
+		    map_get(c, http, "listen", 6) : NULL;
+		rc = cfg_err(c, listen != NULL ? &listen->start_mark :
+		    &mark_start, "http.listen: '%s' is not a loopback address; "
+		    "plain HTTP would send tokens in clear text",
+		    cfg->http_listen.text);
+		goto out;
+	}
 
 	for (i = 0; i < cfg->n_ns; i++) {
 		/* a resolver cannot reach an in-zone server without glue */
@@ -385,7 +435,7 @@ parse(yaml_parser_t *p, const char *name, struct fd_config *cfg, char *err,
 	}
 	if ((rc = walk_map(&c, keys, NELEM(keys), root, cfg, "", "")) != FD_OK)
 		goto out;
-	if ((rc = check_config(&c)) != FD_OK)
+	if ((rc = check_config(&c, root)) != FD_OK)
 		goto out;
 
 	/* a second "---" document would be ignored silently otherwise */

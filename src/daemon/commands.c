@@ -17,6 +17,7 @@
 #include "flipdns/db/history.h"
 #include "flipdns/db/import.h"
 #include "flipdns/db/render.h"
+#include "flipdns/db/tokens.h"
 #include "flipdns/db/txn.h"
 
 struct cmd_ctx {
@@ -630,6 +631,53 @@ cmd_backup(struct cmd_ctx *x, json_t **result)
 	return FD_OK;
 }
 
+/*
+ * A token for the HTTP API: its secret is in this response and nowhere
+ * else (tokens.h).  The control socket is the only way to make one: the
+ * HTTP API has no route to the token commands.
+ */
+static enum fd_err
+cmd_token_create(struct cmd_ctx *x, json_t **result)
+{
+	char secret[FD_TOKEN_SECRET_LEN + 1];
+	enum fd_token_role role;
+	const char *name, *rs;
+	enum fd_err err;
+
+	if ((err = arg_str(x, "name", true, &name)) != FD_OK ||
+	    (err = arg_str(x, "role", true, &rs)) != FD_OK)
+		return err;
+	if (fd_token_role_parse(rs, &role) != FD_OK)
+		ERR(x, FD_EINVAL, "role must be read or write, not '%s'", rs);
+	if ((err = fd_token_create(&x->chg, name, role, secret)) != FD_OK)
+		return err;
+	*result = json_pack("{s:s, s:s, s:s}", "name", name, "role", rs,
+	    "token", secret);
+	memset(secret, 0, sizeof(secret));
+	return FD_OK;
+}
+
+static enum fd_err
+cmd_token_list(struct cmd_ctx *x, json_t **result)
+{
+	*result = json_pack("{s:o}", "tokens", fd_token_list(x->env->st,
+	    x->txn));
+	return FD_OK;
+}
+
+static enum fd_err
+cmd_token_revoke(struct cmd_ctx *x, json_t **result)
+{
+	const char *name;
+	enum fd_err err;
+
+	if ((err = arg_str(x, "name", true, &name)) != FD_OK ||
+	    (err = fd_token_revoke(&x->chg, name)) != FD_OK)
+		return err;
+	*result = json_pack("{s:s}", "name", name);
+	return FD_OK;
+}
+
 static const char *const args_none[] = {NULL};
 static const char *const args_app_write[] = {"name", "cname", "addrs", NULL};
 static const char *const args_name[] = {"name", NULL};
@@ -644,6 +692,7 @@ static const char *const args_history[] = {"address", "app", "name",
     "limit", NULL};
 static const char *const args_import[] = {"name", NULL};
 static const char *const args_list[] = {"after", "limit", NULL};
+static const char *const args_token_create[] = {"name", "role", NULL};
 
 static const struct fd_command cmd_table[] = {
 	{"app.add", cmd_app_add, CMD_WRITE, args_app_write},
@@ -665,6 +714,9 @@ static const struct fd_command cmd_table[] = {
 	{"reload", cmd_reload, CMD_READ, args_none},
 	{"stats", cmd_stats, CMD_READ, args_none},
 	{"backup", cmd_backup, CMD_COPY, args_none},
+	{"token.create", cmd_token_create, CMD_WRITE, args_token_create},
+	{"token.list", cmd_token_list, CMD_READ, args_none},
+	{"token.revoke", cmd_token_revoke, CMD_WRITE, args_name},
 };
 
 /*

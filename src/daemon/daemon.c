@@ -11,6 +11,7 @@
 #include "flipdns/daemon/changelog.h"
 #include "flipdns/daemon/control.h"
 #include "flipdns/daemon/daemon.h"
+#include "flipdns/daemon/http.h"
 #include "flipdns/daemon/notify.h"
 #include "flipdns/util/log.h"
 #include "flipdns/daemon/server.h"
@@ -199,6 +200,8 @@ fd_daemon_run(const char *config_path, const struct fd_config *cfg)
 	d.msrc.started = d.env.started;
 	if ((err = fd_metrics_open(d.base, cfg, &d.msrc, &d.metrics)) != FD_OK)
 		goto out;
+	if ((err = fd_http_open(d.base, &d.env, d.writer, &d.http)) != FD_OK)
+		goto out;
 	if (cfg->user[0] != '\0' && fd_privdrop(cfg->user) != FD_OK)
 		goto out;
 	/* the zone is the server's from here on (reload replaces it) */
@@ -230,6 +233,7 @@ fd_daemon_run(const char *config_path, const struct fd_config *cfg)
 out:
 	/* Control first: it finishes and answers in-flight requests. */
 	fd_control_close(d.ctl);
+	fd_http_close(d.http);
 	fd_metrics_close(d.metrics);
 	fd_writer_free(d.writer);
 	fd_server_stop(d.srv);

@@ -38,6 +38,7 @@ struct daemon {
 	struct fd_main_stats ms;         /* the main thread's counters */
 	struct fd_metrics_src msrc;
 	struct fd_metrics *metrics;
+	struct fd_http *http;          /* http.listen: API and dashboard */
 	struct changelog_arg changelog;
 };
 

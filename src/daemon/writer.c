@@ -160,6 +160,7 @@ writer_flush(struct fd_writer *w)
 	MDB_txn *txn = NULL;
 	json_t *touched;
 	enum fd_err err;
+	bool quiet;
 	uint64_t now = (uint64_t)time(NULL);
 
 	if (TAILQ_EMPTY(&w->queue))
@@ -167,6 +168,7 @@ writer_flush(struct fd_writer *w)
 	TAILQ_INIT(&batch);
 	TAILQ_CONCAT(&batch, &w->queue, entry);
 	memset(&ci, 0, sizeof(ci));
+	quiet = false;
 	err = fd_txn_begin_write(w->st, NULL, &txn);
 	TAILQ_FOREACH(wr, &batch, entry) {
 		if (err != FD_OK) {
@@ -176,6 +178,8 @@ writer_flush(struct fd_writer *w)
 			continue;
 		}
 		run_one(w, txn, now, wr);
+		if (wr->err == FD_OK && wr->chg.quiet)
+			quiet = true;
 		if (wr->err != FD_OK)
 			ci.refused++;
 		else if (wr->chg.changed) {
@@ -185,7 +189,7 @@ writer_flush(struct fd_writer *w)
 	}
 	if (err == FD_OK) {
 		/* Durable before acknowledged: commit (with fsync) first. */
-		err = ci.changes > 0 ? fd_txn_commit(txn) :
+		err = ci.changes > 0 || quiet ? fd_txn_commit(txn) :
 		    (fd_txn_abort(txn), FD_OK);
 		if (err != FD_OK) {
 			log_warnx("writer: commit failed: %s", fd_strerror(err));

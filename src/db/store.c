@@ -27,6 +27,7 @@ static const char *const db_names[FD_DB_COUNT] = {
 	[FD_DB_META] = "meta",
 	[FD_DB_HISTORY] = "history",
 	[FD_DB_APP_GROUPS] = "app_groups",
+	[FD_DB_TOKENS] = "tokens",
 };
 
 enum fd_err
@@ -105,10 +106,19 @@ store_upgrade_1(struct fd_store *st, MDB_txn *txn)
 	return FD_OK;
 }
 
+/* Schema 2 -> 3: the tokens table, created empty when the store opens. */
+static enum fd_err
+store_upgrade_2(struct fd_store *st, MDB_txn *txn)
+{
+	log_info("store schema 2 -> 3: a tokens table for the HTTP API");
+	return FD_OK;
+}
+
 /* upgrades[v] takes a store of schema v to v + 1; NULL: no way up. */
 typedef enum fd_err (*upgrade_fn)(struct fd_store *, MDB_txn *);
 static const upgrade_fn upgrades[FD_SCHEMA_VERSION] = {
 	[1] = store_upgrade_1,
+	[2] = store_upgrade_2,
 };
 
 /*
@@ -302,6 +312,9 @@ fd_store_open_file(const char *path, struct fd_store **out)
 			no_index = true;
 			continue;
 		}
+		/* nor tokens before schema 3: never read from a copy */
+		if (rc == MDB_NOTFOUND && i == FD_DB_TOKENS)
+			continue;
 		if (rc == 0)
 			rc = mdb_set_compare(txn, st->dbi[i], fd_store_key_cmp);
 		if (rc != 0) {

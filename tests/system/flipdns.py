@@ -79,6 +79,10 @@ OPTIONAL_SETTINGS = {
     "rrl_slip": "rrl.slip",
     "history_keep_rows": "history.keep_rows",
     "history_keep_days": "history.keep_days",
+    "http_listen": "http.listen",
+    "http_max_body": "http.max_body",
+    "http_max_connections": "http.max_connections",
+    "http_rate": "http.rate",
 }
 
 

@@ -107,6 +107,12 @@ struct fd_config {
 
 	/* metrics: HTTP /metrics (Prometheus text); off when sslen is 0 */
 	struct fd_conf_listen metrics_listen;
+
+	/* http: the API and dashboard (daemon/http.h); off when sslen is 0 */
+	struct fd_conf_listen http_listen;   /* loopback only (no TLS) */
+	uint32_t http_max_body;              /* bytes, default 64 KiB */
+	uint32_t http_max_connections;       /* default 64 */
+	uint32_t http_rate;                  /* requests/s per token, default 20 */
 };
 
 /* Fill cfg with every default (no zone origin, no listen address). */

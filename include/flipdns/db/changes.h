@@ -67,6 +67,11 @@ struct fd_change {
 	uint32_t serial;       /* out: the zone serial after the change */
 	bool changed;          /* out: false when the request was a no-op */
 	/*
+	 * out: wrote bookkeeping that is not a change of the zone (a token's
+	 * last use): committed, but no history row, serial or hook.
+	 */
+	bool quiet;
+	/*
 	 * out: the names whose records the change altered, relative to the
 	 * origin ("k3x9q2m7ab4c", "<status label>._status"), as a JSON array
 	 * of strings, created on first use and owned by the caller (who

@@ -10,6 +10,8 @@
  *   history    u64 seq (big end) -> JSON text of one change
  *   app_groups app name NUL group label -> role (appindex.h): the groups
  *              that follow each app, kept by every change
+ *   tokens     token name        -> role, times, SHA-256 of the secret
+ *              (tokens.h): the HTTP API's bearer tokens
  *
  * Records are fixed little headers plus variable data, starting with a
  * format version byte.  They are decoded into views that point into LMDB's
@@ -37,8 +39,10 @@
  * opened (the index is built from the groups table in the opening
  * transaction); an older flipdns refuses a schema 2 store, so no binary
  * that does not keep the index can write to one.
+ *
+ * 3: the tokens table (created empty by the upgrade).
  */
-#define FD_SCHEMA_VERSION  2
+#define FD_SCHEMA_VERSION  3
 #define FD_REC_VERSION     1
 /* A web app is a handful of servers; 64 addresses still fit a TCP answer. */
 #define FD_APP_MAX_ADDRS   64
@@ -120,7 +124,7 @@ MDB_env *fd_store_env(const struct fd_store *st);
  */
 int fd_store_key_cmp(const MDB_val *a, const MDB_val *b);
 enum fd_store_db { FD_DB_APPS, FD_DB_GROUPS, FD_DB_STATUS, FD_DB_TOMBSTONES,
-    FD_DB_META, FD_DB_HISTORY, FD_DB_APP_GROUPS, FD_DB_COUNT };
+    FD_DB_META, FD_DB_HISTORY, FD_DB_APP_GROUPS, FD_DB_TOKENS, FD_DB_COUNT };
 MDB_dbi fd_store_dbi(const struct fd_store *st, enum fd_store_db db);
 
 /*
