@@ -128,6 +128,11 @@ static const struct key keys[] = {
 	 * dashboard polls once a second; more is a runaway script.
 	 */
 	{"http.rate", T_U32, 0, 1, 100000, 20, NULL, CFG(http_rate), 0},
+	/* HTTPS: a PEM certificate chain and its key, read at start */
+	{"http.tls.cert", T_STR, 0, 1, PATH_MAX - 1, 0, "",
+	    CFG(http_tls_cert), 0},
+	{"http.tls.key", T_STR, 0, 1, PATH_MAX - 1, 0, "", CFG(http_tls_key),
+	    0},
 };
 
 /* One zone.nameservers entry; its fields start zeroed. */
@@ -344,17 +349,22 @@ check_config(struct ctx *c, yaml_node_t *root)
 	int i;
 	enum fd_err rc = FD_OK;
 
-	/*
-	 * Bearer tokens in clear text: only where no one else can listen.
-	 * (No TLS yet: http.tls would lift this for a certificate.)
-	 */
-	if (cfg->http_listen.sslen != 0 && !is_loopback(&cfg->http_listen)) {
+	if ((cfg->http_tls_cert[0] == '\0') != (cfg->http_tls_key[0] == '\0')) {
+		http = map_get(c, root, "http", 4);
+		rc = cfg_err(c, http != NULL ? &http->start_mark : &mark_start,
+		    "http.tls: give both cert and key, or neither");
+		goto out;
+	}
+	/* Bearer tokens in clear text: only where no one else can listen. */
+	if (cfg->http_listen.sslen != 0 && cfg->http_tls_cert[0] == '\0' &&
+	    !is_loopback(&cfg->http_listen)) {
 		http = map_get(c, root, "http", 4);
 		listen = http != NULL && http->type == YAML_MAPPING_NODE ?
 		    map_get(c, http, "listen", 6) : NULL;
 		rc = cfg_err(c, listen != NULL ? &listen->start_mark :
 		    &mark_start, "http.listen: '%s' is not a loopback address; "
-		    "plain HTTP would send tokens in clear text",
+		    "plain HTTP would send tokens in clear text (set http.tls.cert "
+		    "and http.tls.key for HTTPS)",
 		    cfg->http_listen.text);
 		goto out;
 	}

@@ -17,8 +17,12 @@
 #include <time.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include "flipdns/daemon/http.h"
 #include "flipdns/daemon/metrics.h"
@@ -98,6 +102,7 @@ struct hconn {
 
 struct fd_http {
 	struct evhttp *http;
+	SSL_CTX *tls;             /* HTTPS when http.tls.cert is set */
 	const struct fd_cmd_env *env;
 	struct fd_writer *writer;
 	struct fd_reader reader;
@@ -632,6 +637,56 @@ touch_cb(evutil_socket_t fd, short what, void *arg)
 	touch_flush(arg);
 }
 
+/* Each connection's bufferevent: a TLS server end (evhttp_set_bevcb). */
+static struct bufferevent *
+tls_bev(struct event_base *base, void *arg)
+{
+	struct fd_http *h = arg;
+	SSL *ssl = SSL_new(h->tls);
+
+	if (ssl == NULL)
+		return NULL;
+	/* frees ssl with the bufferevent (BEV_OPT_CLOSE_ON_FREE) */
+	return bufferevent_openssl_socket_new(base, -1, ssl,
+	    BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+}
+
+static void
+tls_warn(const char *what, const char *path)
+{
+	char buf[256];
+	unsigned long e = ERR_get_error();
+
+	ERR_error_string_n(e, buf, sizeof(buf));
+	log_warnx("http.tls: %s %s: %s", what, path, e ? buf : "failed");
+	ERR_clear_error();
+}
+
+/* The server context: TLS 1.2 or later, the chain and its key. */
+static enum fd_err
+tls_open(struct fd_http *h, const struct fd_config *cfg)
+{
+	if ((h->tls = SSL_CTX_new(TLS_server_method())) == NULL)
+		return FD_ENOMEM;
+	SSL_CTX_set_min_proto_version(h->tls, TLS1_2_VERSION);
+	if (SSL_CTX_use_certificate_chain_file(h->tls, cfg->http_tls_cert) !=
+	    1) {
+		tls_warn("cannot load certificate", cfg->http_tls_cert);
+		return FD_ECONFIG;
+	}
+	if (SSL_CTX_use_PrivateKey_file(h->tls, cfg->http_tls_key,
+	    SSL_FILETYPE_PEM) != 1) {
+		tls_warn("cannot load key", cfg->http_tls_key);
+		return FD_ECONFIG;
+	}
+	if (SSL_CTX_check_private_key(h->tls) != 1) {
+		tls_warn("key does not match the certificate", cfg->http_tls_key);
+		return FD_ECONFIG;
+	}
+	evhttp_set_bevcb(h->http, tls_bev, h);
+	return FD_OK;
+}
+
 enum fd_err
 fd_http_open(struct event_base *base, const struct fd_cmd_env *env,
     struct fd_writer *writer, struct fd_http **out)
@@ -662,6 +717,9 @@ fd_http_open(struct event_base *base, const struct fd_cmd_env *env,
 		goto bad;
 	}
 	evtimer_add(h->touch_ev, &every);
+	if (env->cfg->http_tls_cert[0] != '\0' &&
+	    (err = tls_open(h, env->cfg)) != FD_OK)
+		goto bad;
 	evhttp_set_allowed_methods(h->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD |
 	    EVHTTP_REQ_POST | EVHTTP_REQ_PUT | EVHTTP_REQ_PATCH |
 	    EVHTTP_REQ_DELETE);
@@ -681,7 +739,8 @@ fd_http_open(struct event_base *base, const struct fd_cmd_env *env,
 		err = FD_ESYS;
 		goto bad;
 	}
-	log_info("HTTP API and dashboard on http://%s/", l->text);
+	log_info("HTTP API and dashboard on %s://%s/", h->tls ? "https" :
+	    "http", l->text);
 	*out = h;
 	return FD_OK;
 bad:
@@ -689,6 +748,8 @@ bad:
 		event_free(h->touch_ev);
 	if (h->http != NULL)
 		evhttp_free(h->http);
+	if (h->tls != NULL)
+		SSL_CTX_free(h->tls);
 	fd_reader_close(&h->reader);
 	free(h);
 	return err;
@@ -715,6 +776,8 @@ fd_http_close(struct fd_http *h)
 		free(b);
 	}
 	event_free(h->touch_ev);
+	if (h->tls != NULL)
+		SSL_CTX_free(h->tls);
 	fd_reader_close(&h->reader);
 	free(h);
 }

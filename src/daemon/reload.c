@@ -47,6 +47,11 @@ static const struct {
 	{"tcp.idle_timeout", FIELD(tcp_idle_timeout)},
 	{"rrl.rate", FIELD(rrl_rate)},
 	{"rrl.slip", FIELD(rrl_slip)},
+	/* the HTTP listener is bound, and its certificate read, at start */
+	{"http.listen", FIELD(http_listen)},
+	{"http.max_body", FIELD(http_max_body)},
+	{"http.tls.cert", FIELD(http_tls_cert)},
+	{"http.tls.key", FIELD(http_tls_key)},
 };
 #define NRESTART (sizeof(restart_keys) / sizeof(restart_keys[0]))
 

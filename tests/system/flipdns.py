@@ -83,6 +83,8 @@ OPTIONAL_SETTINGS = {
     "http_max_body": "http.max_body",
     "http_max_connections": "http.max_connections",
     "http_rate": "http.rate",
+    "http_tls_cert": "http.tls.cert",
+    "http_tls_key": "http.tls.key",
 }
 
 
@@ -196,7 +198,7 @@ class Daemon:
             if "." not in OPTIONAL_SETTINGS[kw]:
                 top.append((OPTIONAL_SETTINGS[kw], value))
                 continue
-            section, key = OPTIONAL_SETTINGS[kw].split(".")
+            section, key = OPTIONAL_SETTINGS[kw].split(".", 1)
             sections.setdefault(section, []).append((key, value))
         zone_extra = "".join("\n  %s: %s" % (k, q(v))
                              for k, v in sections.pop("zone", []))
@@ -222,8 +224,18 @@ class Daemon:
             for key, value in top:
                 f.write("%s: %s\n" % (key, q(value)))
             for section, items in sections.items():
-                f.write("%s: {%s}\n" % (section, ", ".join(
-                    "%s: %s" % (k, q(v)) for k, v in items)))
+                # "tls.cert" -> tls: {cert: ...}, one level down
+                flat, nested = [], {}
+                for k, v in items:
+                    if "." in k:
+                        sub, k = k.split(".", 1)
+                        nested.setdefault(sub, []).append((k, v))
+                    else:
+                        flat.append("%s: %s" % (k, q(v)))
+                for sub, subitems in nested.items():
+                    flat.append("%s: {%s}" % (sub, ", ".join(
+                        "%s: %s" % (k, q(v)) for k, v in subitems)))
+                f.write("%s: {%s}\n" % (section, ", ".join(flat)))
 
     def start(self):
         """Start on a free port (the same one on restart); wait until ready."""

@@ -109,10 +109,12 @@ struct fd_config {
 	struct fd_conf_listen metrics_listen;
 
 	/* http: the API and dashboard (daemon/http.h); off when sslen is 0 */
-	struct fd_conf_listen http_listen;   /* loopback only (no TLS) */
+	struct fd_conf_listen http_listen;   /* loopback only without TLS */
 	uint32_t http_max_body;              /* bytes, default 64 KiB */
 	uint32_t http_max_connections;       /* default 64 */
 	uint32_t http_rate;                  /* requests/s per token, default 20 */
+	char http_tls_cert[PATH_MAX];        /* PEM chain; "" = plain HTTP */
+	char http_tls_key[PATH_MAX];         /* its private key */
 };
 
 /* Fill cfg with every default (no zone origin, no listen address). */

@@ -1,6 +1,8 @@
 /*
  * http.h - the HTTP API (/api/v1/) and the dashboard, on libevent's
- * evhttp, on http.listen (off by default; loopback only, config.c).
+ * evhttp, on http.listen (off by default).  HTTPS when http.tls.cert and
+ * http.tls.key are set (libevent's OpenSSL bufferevents); plain HTTP only
+ * on a loopback address (config.c refuses another).
  *
  * One implementation, two transports: a route turns METHOD PATH, its
  * query string and its JSON body into a control request {cmd, args} and
@@ -32,7 +34,8 @@ struct fd_writer;
 /*
  * Serve on env->cfg->http_listen from base; *out NULL (and FD_OK) when
  * the key is unset.  env and writer must outlive the listener.  FD_ESYS
- * when the address cannot be bound.
+ * when the address cannot be bound, FD_ECONFIG when the certificate or
+ * key cannot be loaded (logged).
  */
 enum fd_err fd_http_open(struct event_base *base, const struct fd_cmd_env *env,
     struct fd_writer *writer, struct fd_http **out);
