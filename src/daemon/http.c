@@ -556,7 +556,8 @@ http_request(struct evhttp_request *req, void *arg)
 	}
 	if (path == NULL)
 		path = "/";
-	if (method == EVHTTP_REQ_GET && strncmp(path, "/api/v1/", 8) != 0 &&
+	if ((method == EVHTTP_REQ_GET || method == EVHTTP_REQ_HEAD) &&
+	    strncmp(path, "/api/v1/", 8) != 0 &&
 	    serve_file(req, path))
 		return;
 	if ((nsegs = split_path(path, segs)) < 0) {

@@ -79,6 +79,16 @@ def test_validator_catches_a_broken_document(served):
         validate(broken)
 
 
+def test_dashboard_files_served_without_a_token(served):
+    a = httpapi.Api(served.http_base)
+    for path, kind in (("/", "text/html"), ("/app.js", "text/javascript"),
+                       ("/app.css", "text/css")):
+        st, _, hdrs = a.call("HEAD", path)
+        assert st == 200 and hdrs["Content-Type"].startswith(kind), path
+        assert "default-src 'self'" in hdrs["Content-Security-Policy"]
+    assert a.get("/nothing.html")[0] == 404
+
+
 def test_same_as_the_checked_in_file(served):
     with open(os.path.join(HERE, "..", "..", "web", "openapi.json")) as f:
         assert json.load(f) == served.doc
