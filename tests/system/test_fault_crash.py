@@ -211,8 +211,9 @@ def mdb_stat(path):
             assert name is not None and name not in entries, r.stdout
             entries[name] = int(m.group(1))
     assert set(entries) == {"Main DB", "apps", "groups", "history", "meta",
-                            "status", "tombstones", "app_groups"}, r.stdout
-    assert entries["Main DB"] == 7, r.stdout
+                            "status", "tombstones", "app_groups",
+                            "tokens"}, r.stdout
+    assert entries["Main DB"] == 8, r.stdout
     # the environment and the free list are sound too
     r = subprocess.run(["mdb_stat", "-ef", path], capture_output=True,
                        text=True, timeout=HANG_GUARD)

@@ -13,7 +13,7 @@ import time
 
 import pytest
 from selenium import webdriver
-from selenium.common.exceptions import WebDriverException
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service as ChromeService
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -70,7 +70,25 @@ def dig_a(d, fqdn):
 
 
 def wait_for(drv, cond):
-    return WebDriverWait(drv, WAIT).until(cond)
+    # the page re-renders its tables when the serial moves: an element
+    # found a moment ago may be gone, so look again
+    return WebDriverWait(drv, WAIT, ignored_exceptions=[
+        StaleElementReferenceException]).until(cond)
+
+
+def in_row(drv, fn):
+    """fn(the first group row as it is now), retried while it goes stale."""
+    out = []
+    wait_for(drv, lambda _: out.append(fn(group_row(drv))) or True)
+    return out[-1]
+
+
+def click_in_row(drv, css):
+    """Click css in the (first) group row, as it is now."""
+    def attempt(_):
+        group_row(drv).find_element(By.CSS_SELECTOR, css).click()
+        return True
+    wait_for(drv, attempt)
 
 
 def shot(drv, name):
@@ -123,33 +141,34 @@ def test_dashboard_end_to_end(dash, browser):
     Select(drv.find_element(By.ID, "g-primary")).select_by_value("web1")
     Select(drv.find_element(By.ID, "g-backup")).select_by_value("web2")
     drv.find_element(By.ID, "g-create").click()
-    row = group_row(drv)
-    address = row.get_attribute("data-address")
+    address, text = in_row(drv, lambda row: (
+        row.get_attribute("data-address"), row.text))
     assert address.endswith("." + d.origin)
-    assert "FAILOVER_STATUS=" in row.text
-    assert "primary (web1)" in row.text
+    assert "FAILOVER_STATUS=" in text
+    assert "primary (web1)" in text
     shot(drv, "03-group-created")
     assert dig_a(d, address) == [A1]
 
     # delete is disabled, and says why, while apps are attached
-    delete = row.find_element(By.CSS_SELECTOR, "button.delete")
-    assert not delete.is_enabled()
-    why = d_id = delete.get_attribute("aria-describedby")
-    reason = drv.find_element(By.ID, d_id).text
+    def delete_state(row):
+        delete = row.find_element(By.CSS_SELECTOR, "button.delete")
+        why = delete.get_attribute("aria-describedby")
+        drv.execute_script("arguments[0].click()", delete)
+        return delete.is_enabled(), why, drv.find_element(By.ID, why).text
+    enabled, why, reason = in_row(drv, delete_state)
+    assert not enabled and why
     assert "web1" in reason and "web2" in reason, reason
-    assert why
-    drv.execute_script("arguments[0].click()", delete)
     assert len(d.ctl_json("group", "list")["groups"]) == 1
 
     # switch: the confirmation names both sides; cancel changes nothing
-    row.find_element(By.CSS_SELECTOR, "button.switch").click()
+    click_in_row(drv, "button.switch")
     text = wait_for(drv, EC.visibility_of_element_located(
         (By.ID, "confirm-text"))).text
     assert "primary (web1)" in text and "backup (web2)" in text, text
     shot(drv, "04-switch-confirm")
     drv.find_element(By.ID, "confirm-cancel").click()
     assert dig_a(d, address) == [A1]
-    group_row(drv).find_element(By.CSS_SELECTOR, "button.switch").click()
+    click_in_row(drv, "button.switch")
     wait_for(drv, EC.element_to_be_clickable((By.ID, "confirm-ok"))).click()
     wait_for(drv, EC.text_to_be_present_in_element(
         (By.CSS_SELECTOR, "#groups tbody tr"), "backup (web2)"))
@@ -185,7 +204,7 @@ def test_dashboard_end_to_end(dash, browser):
     nav(drv, "groups")
     wait_for(drv, lambda _: group_row(drv).find_element(
         By.CSS_SELECTOR, "button.delete").is_enabled())
-    group_row(drv).find_element(By.CSS_SELECTOR, "button.delete").click()
+    click_in_row(drv, "button.delete")
     wait_for(drv, EC.element_to_be_clickable((By.ID, "confirm-ok"))).click()
     wait_for(drv, EC.visibility_of_element_located((By.ID, "groups-empty")))
     assert d.ctl_json("group", "list")["groups"] == []
@@ -225,8 +244,7 @@ def test_read_token_and_bad_token(dash, browser):
                                                    "token"))
     assert not drv.find_element(By.ID, "nav").is_displayed()
     sign_in(drv, d, read)
-    row = group_row(drv)
-    row.find_element(By.CSS_SELECTOR, "button.switch").click()
+    click_in_row(drv, "button.switch")
     wait_for(drv, EC.element_to_be_clickable((By.ID, "confirm-ok"))).click()
     wait_for(drv, EC.text_to_be_present_in_element((By.ID, "notice"),
                                                    "only read"))
