@@ -275,3 +275,34 @@ def test_non_loopback_refused_at_config():
 def test_off_by_default(daemon):
     # no http key: nothing listens on the API's usual port for this daemon
     assert "HTTP API" not in daemon.read_log()
+
+
+def test_acknowledged_means_durable(api):
+    """A 201 comes after the commit: killed right after it, the daemon
+    comes back with the change."""
+    st, _, _ = api.api.post("/api/v1/apps", {"name": "web1", "addrs": [A1]})
+    assert st == 201
+    api.crash()
+    api.start()
+    assert api.ctl_json("app", "show", "web1")["name"] == "web1"
+
+
+def test_client_gone_before_the_commit(api):
+    """Clients that hang up right after sending a change: each change is
+    made (or refused) and the daemon goes on; evhttp frees the orphaned
+    request when the answer is sent (the sanitized run checks that)."""
+    port = int(api.http_base.rsplit(":", 1)[1])
+    for i in range(40):
+        body = json.dumps({"name": "app%d" % i, "addrs": [A1]}).encode()
+        s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        s.sendall(b"POST /api/v1/apps HTTP/1.1\r\nHost: x\r\n"
+                  b"Authorization: Bearer " + api.api.token.encode() +
+                  b"\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+        s.close()
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        st, body, _ = api.api.get("/api/v1/status")
+        if st == 200 and body["apps"] == 40:
+            break
+        time.sleep(0.1)
+    assert body["apps"] == 40, body
