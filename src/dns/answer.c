@@ -319,6 +319,9 @@ answer_chaos(struct ctx *c, bool *aa)
  * Walk the records after the question: skip answer and authority (a
  * query should have none, but they must parse to reach the additional
  * section), and find at most one OPT, owned by the root (RFC 6891 6.1.1).
+ * An OPT anywhere but the additional section is a malformed message
+ * (RFC 6891 6.1.1: it "MUST only be" there): FORMERR, as NSD and Knot
+ * answer, rather than a quiet skip.
  */
 static bool
 read_records(const uint8_t *q, size_t qlen, size_t off,
@@ -328,7 +331,7 @@ read_records(const uint8_t *q, size_t qlen, size_t off,
 	struct fd_rr rr;
 
 	for (unsigned i = 0; i < skip; i++)
-		if (!fd_rr_read(q, qlen, &off, &rr))
+		if (!fd_rr_read(q, qlen, &off, &rr) || rr.type == FD_T_OPT)
 			return false;
 	for (unsigned i = 0; i < h->arcount; i++) {
 		if (!fd_rr_read(q, qlen, &off, &rr))

@@ -6,7 +6,8 @@ echoed; QR=1 is dropped; opcodes other than QUERY get NOTIMP; QDCOUNT
 version.bind / id.server only with chaos.enabled.
 
 EDNS: our OPT carries edns.udp_size (1232 by default), version > 0 gets
-BADVERS, DO is copied, unknown options are ignored, two OPTs get FORMERR.
+BADVERS, DO is copied, unknown options are ignored, two OPTs get FORMERR,
+and so does an OPT in the answer or authority section.
 A UDP answer larger than the client's limit (512 without EDNS, else the
 smaller of its size and ours) goes out as header + question (+ OPT) with
 TC=1, and in full over TCP.
@@ -359,6 +360,23 @@ def test_two_opts_get_formerr(daemon):
         assert w is not None
         # The OPTs cannot be trusted: no OPT in the answer.
         assert_error_answer(w, qw, dns.rcode.FORMERR)
+    assert serving(d)
+
+
+def test_opt_in_answer_or_authority_gets_formerr(daemon):
+    """An OPT belongs in the additional section only (RFC 6891 6.1.1):
+    one in the answer or authority section is a malformed query, answered
+    FORMERR as NSD and Knot do (found by a differential check)."""
+    d = daemon
+    opt = b"\x00\x00\x29\x04\xd0\x00\x00\x00\x00\x00\x00"
+    for count_at in (6, 8):                  # ANCOUNT, NSCOUNT
+        qw = bytearray(make(d.origin, "SOA", use_edns=False).to_wire())
+        qw[count_at + 1] = 1
+        qw = bytes(qw) + opt
+        for tcp in (False, True):
+            w = d.tcp_raw(frame(qw)) if tcp else d.udp_raw(qw)
+            assert w is not None
+            assert_error_answer(w, qw, dns.rcode.FORMERR)
     assert serving(d)
 
 

@@ -1208,7 +1208,7 @@ test_edns_options_ignored_or_malformed(void **state)
 }
 
 static void
-test_edns_two_opts_or_bad_owner(void **state)
+test_edns_misplaced_opts(void **state)
 {
 	struct qb q;
 
@@ -1229,6 +1229,26 @@ test_edns_two_opts_or_bad_owner(void **state)
 	qb_u16(&q, FD_C_IN);
 	qb_name(&q, "x.");
 	q.len--;   /* qb_opt adds the root */
+	qb_opt(&q, 1232, 0, false);
+	ask_raw(q.b, q.len, false);
+	expect_formerr();
+
+	/* An OPT in the answer, then in the authority section (RFC 6891
+	 * 6.1.1: additional only), as NSD and Knot: FORMERR. */
+	qb_hdr(&q, 9, 0, 1, 1, 0, 0);
+	qb_name(&q, ORIGIN);
+	qb_u16(&q, FD_T_SOA);
+	qb_u16(&q, FD_C_IN);
+	qb_opt(&q, 1232, 0, false);
+	ask_raw(q.b, q.len, false);
+	expect_formerr();
+	expect_counts(1, 0, 0, 0);
+	assert_false(R.info.edns);
+
+	qb_hdr(&q, 9, 0, 1, 0, 1, 0);
+	qb_name(&q, ORIGIN);
+	qb_u16(&q, FD_T_SOA);
+	qb_u16(&q, FD_C_IN);
 	qb_opt(&q, 1232, 0, false);
 	ask_raw(q.b, q.len, false);
 	expect_formerr();
@@ -1715,7 +1735,7 @@ main(void)
 		cmocka_unit_test_setup(test_edns_badvers, reset_zone),
 		cmocka_unit_test_setup(test_edns_options_ignored_or_malformed,
 		    reset_zone),
-		cmocka_unit_test_setup(test_edns_two_opts_or_bad_owner,
+		cmocka_unit_test_setup(test_edns_misplaced_opts,
 		    reset_zone),
 		cmocka_unit_test_setup(test_edns_after_other_records, reset_zone),
 		cmocka_unit_test_setup(test_truncation, reset_zone),
