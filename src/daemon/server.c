@@ -58,6 +58,21 @@ listen_port(const struct fd_conf_listen *l)
 	return ntohs(((const struct sockaddr_in6 *)&l->ss)->sin6_port);
 }
 
+/*
+ * The first socket of an address finding it taken means another process
+ * serves there (sockets.c): say so plainly, it is the usual mistake.
+ */
+static void
+listen_failed(const struct fd_conf_listen *l, const char *proto, bool first)
+{
+	if (first && errno == EADDRINUSE)
+		log_warnx("listen %s (%s): another process already holds this "
+		    "address (another flipdnsd?); refusing to share it, it "
+		    "would answer part of the queries", l->text, proto);
+	else
+		log_warn("listen %s (%s)", l->text, proto);
+}
+
 enum fd_err
 fd_server_bind(const struct fd_config *cfg, struct fd_server **out)
 {
@@ -115,13 +130,13 @@ fd_server_bind(const struct fd_config *cfg, struct fd_server **out)
 		l = &srv->listen[j];
 		for (i = 0; i < srv->nworkers; i++) {
 			w = &srv->workers[i];
-			if ((w->udp_fd[j] = fd_sock_udp(l)) == -1) {
-				log_warn("listen %s (udp)", l->text);
+			if ((w->udp_fd[j] = fd_sock_udp(l, i == 0)) == -1) {
+				listen_failed(l, "udp", i == 0);
 				err = FD_ESYS;
 				goto bad;
 			}
-			if ((w->tcp_fd[j] = fd_sock_tcp(l)) == -1) {
-				log_warn("listen %s (tcp)", l->text);
+			if ((w->tcp_fd[j] = fd_sock_tcp(l, i == 0)) == -1) {
+				listen_failed(l, "tcp", i == 0);
 				err = FD_ESYS;
 				goto bad;
 			}

@@ -6,6 +6,16 @@
  * connections over the workers and no two threads ever share a socket.
  * Binding happens before the privilege drop, and all sockets of one
  * address are bound by the same user, as SO_REUSEPORT requires.
+ *
+ * SO_REUSEPORT is for our own workers only.  Any process of the same
+ * user that sets it may join a port, and the kernel would then split the
+ * queries between it and us: a second flipdnsd with another store would
+ * answer half of them from that store.  So the first socket of each
+ * address and protocol is bound without SO_REUSEPORT, which fails with
+ * EADDRINUSE when anyone already holds the address (with or without the
+ * option); only once it is bound is SO_REUSEPORT turned on for it, so the
+ * rest of our workers can join it (Linux checks the option of the sockets
+ * already bound at the time of each later bind).
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -52,15 +62,16 @@ close_failed(int fd)
 	return -1;
 }
 
+/* first: the address's first socket of this type (see the top). */
 static int
-sock_open(const struct fd_conf_listen *l, int type)
+sock_open(const struct fd_conf_listen *l, int type, bool first)
 {
 	int family = l->ss.ss_family;
 	int fd;
 
 	if ((fd = socket(family, type | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) == -1)
 		return -1;
-	if (setopt_on(fd, SOL_SOCKET, SO_REUSEPORT) == -1)
+	if (!first && setopt_on(fd, SOL_SOCKET, SO_REUSEPORT) == -1)
 		goto bad;
 	/* Without it a v6 wildcard would also take the v4 port. */
 	if (family == AF_INET6 &&
@@ -73,17 +84,19 @@ sock_open(const struct fd_conf_listen *l, int type)
 		goto bad;
 	if (bind(fd, (const struct sockaddr *)&l->ss, l->sslen) == -1)
 		goto bad;
+	if (first && setopt_on(fd, SOL_SOCKET, SO_REUSEPORT) == -1)
+		goto bad;
 	return fd;
 bad:
 	return close_failed(fd);
 }
 
 int
-fd_sock_udp(const struct fd_conf_listen *l)
+fd_sock_udp(const struct fd_conf_listen *l, bool first)
 {
 	int fd, omit = IP_PMTUDISC_OMIT;
 
-	if ((fd = sock_open(l, SOCK_DGRAM)) == -1)
+	if ((fd = sock_open(l, SOCK_DGRAM, first)) == -1)
 		return -1;
 	/*
 	 * On a wildcard address the answer must leave from the address the
@@ -112,11 +125,11 @@ bad:
 }
 
 int
-fd_sock_tcp(const struct fd_conf_listen *l)
+fd_sock_tcp(const struct fd_conf_listen *l, bool first)
 {
 	int fd;
 
-	if ((fd = sock_open(l, SOCK_STREAM)) == -1)
+	if ((fd = sock_open(l, SOCK_STREAM, first)) == -1)
 		return -1;
 	if (listen(fd, TCP_BACKLOG) == -1)
 		goto bad;

@@ -77,9 +77,14 @@ struct fd_worker {
 	enum fd_err init_err;
 };
 
-/* sockets.c: a bound, nonblocking SO_REUSEPORT socket; -1 and errno. */
-int fd_sock_udp(const struct fd_conf_listen *l);
-int fd_sock_tcp(const struct fd_conf_listen *l);
+/*
+ * sockets.c: a bound, nonblocking SO_REUSEPORT socket; -1 and errno.
+ * first: the address's first socket of its type, bound before the
+ * option is set, so it fails with EADDRINUSE when another process holds
+ * the address (sockets.c says why).
+ */
+int fd_sock_udp(const struct fd_conf_listen *l, bool first);
+int fd_sock_tcp(const struct fd_conf_listen *l, bool first);
 
 /*
  * udp.c: a thread per UDP socket, each with its batch buffers, its LMDB

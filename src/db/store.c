@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "datadir.h"
 #include "flipdns/util/log.h"
 #include "flipdns/db/appindex.h"
 #include "flipdns/db/store.h"
@@ -16,6 +18,7 @@ struct fd_store {
 	MDB_env *env;
 	MDB_dbi dbi[FD_DB_COUNT];
 	uint32_t keep_rows, keep_days;   /* history retention; 0: no bound */
+	int lock_fd;        /* the data directory's lock (datadir.h) */
 };
 
 /* Named databases; the index is enum fd_store_db. */
@@ -214,7 +217,13 @@ fd_store_open(const char *dir, uint64_t map_size, unsigned max_readers,
 		return FD_ESYS;
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return FD_ENOMEM;
+	/* Before LMDB touches anything: a second daemon stops here. */
+	if ((err = fd_datadir_lock(dir, &st->lock_fd)) != FD_OK) {
+		free(st);
+		return err;
+	}
 	if ((rc = mdb_env_create(&st->env)) != 0) {
+		close(st->lock_fd);
 		free(st);
 		return fd_store_err(rc);
 	}
@@ -264,6 +273,7 @@ bad:
 	if (txn != NULL)
 		mdb_txn_abort(txn);
 	mdb_env_close(st->env);
+	close(st->lock_fd);
 	free(st);
 	return err;
 }
@@ -281,6 +291,7 @@ fd_store_open_file(const char *path, struct fd_store **out)
 	*out = NULL;
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return FD_ENOMEM;
+	st->lock_fd = -1;       /* a file of its own: no directory to lock */
 	if ((rc = mdb_env_create(&st->env)) != 0) {
 		free(st);
 		return fd_store_err(rc);
@@ -352,6 +363,9 @@ fd_store_close(struct fd_store *st)
 	if (st == NULL)
 		return;
 	mdb_env_close(st->env);
+	/* Last: the store is closed before another process may open it. */
+	if (st->lock_fd >= 0)
+		close(st->lock_fd);
 	free(st);
 }
 

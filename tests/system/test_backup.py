@@ -222,7 +222,8 @@ def test_restore_never_overwrites_a_store(daemon, tmp_path):
     r = restore(d, tmp_path / "b")
     assert r.returncode == EXIT_FAIL and "exists" in r.stderr
     assert os.path.getsize(data) == size
-    assert sorted(os.listdir(d.storage)) == ["data.mdb", "lock.mdb"]
+    assert sorted(os.listdir(d.storage)) == ["data.mdb", "flipdnsd.lock",
+                                             "lock.mdb"]
 
 
 def test_restore_refuses_what_is_not_a_store(tmp_path):

@@ -96,7 +96,9 @@ struct fd_group_view {
  * Open (creating if needed) the environment in directory dir, which is
  * created with mode 0750 if missing.  Checks or records the schema
  * version; a schema 1 store is upgraded in place (see FD_SCHEMA_VERSION).
- * FD_EVERSION for a store of a schema this code does not know.
+ * FD_EVERSION for a store of a schema this code does not know.  The
+ * directory is locked (flock on dir/flipdnsd.lock) until fd_store_close(): FD_EBUSY,
+ * logged with the holder's pid, when another process has it open.
  */
 enum fd_err fd_store_open(const char *dir, uint64_t map_size,
     unsigned max_readers, struct fd_store **out);

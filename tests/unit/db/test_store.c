@@ -5,6 +5,7 @@
  * fd_store_key_cmp replaces LMDB's memcmp-based compare for speed; a store
  * written with the default order (by an older flipdns, or mdb_load) must
  * still be searched correctly, so the two orders may never differ.
+ * And one store, one daemon: the data directory is locked while open.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -200,6 +201,22 @@ test_active_app(void **state)
 	tu_store_teardown(state);
 }
 
+/* A second open of a store that is open fails, and works once closed. */
+static void
+test_store_is_locked_while_open(void **state)
+{
+	char *dir = tu_tmpdir();
+	struct fd_store *st, *st2;
+
+	assert_int_equal(fd_store_open(dir, 16 << 20, 8, &st), FD_OK);
+	assert_int_equal(fd_store_open(dir, 16 << 20, 8, &st2), FD_EBUSY);
+	assert_null(st2);
+	fd_store_close(st);
+	assert_int_equal(fd_store_open(dir, 16 << 20, 8, &st2), FD_OK);
+	fd_store_close(st2);
+	tu_rmdir(dir);
+}
+
 int
 main(void)
 {
@@ -208,6 +225,7 @@ main(void)
 		cmocka_unit_test(test_store_reads_tables_written_in_default_order),
 		cmocka_unit_test(test_side_app),
 		cmocka_unit_test(test_active_app),
+		cmocka_unit_test(test_store_is_locked_while_open),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
