@@ -253,6 +253,7 @@ listen: ["127.0.0.1:%d"]
 storage: {path: %s/db, map_size: 8G}
 control: {socket: %s}
 workers: %d
+rrl: {rate: 0}   # the load comes from one address: limit nothing
 """ % (ORIGIN, ORIGIN, ORIGIN, port, self.dir, self.sock, workers))
 
     def command(self):

@@ -92,8 +92,14 @@ static const struct key keys[] = {
 	{"log.queries", T_BOOL, 0, 0, 1, 0, NULL, CFG(log_queries), 0},
 	{"log.level", T_LOGLEVEL, 0, 0, 0, LOG_LEVEL_INFO, NULL,
 	    CFG(log_level), 0},
-	/* BIND's bounds for responses-per-second and slip */
-	{"rrl.rate", T_U32, 0, 0, 1000, 0, NULL, CFG(rrl_rate), 0},
+	/*
+	 * BIND's bounds for responses-per-second and slip.  On by default
+	 * with NSD's defaults (200/s, slip 2): without it any forged source
+	 * can reflect our answers (up to ~35x the query) at a victim, and
+	 * 200 identical answers a second per network is far above what an
+	 * honest resolver asks (it caches); rrl.rate 0 turns it off.
+	 */
+	{"rrl.rate", T_U32, 0, 0, 1000, 200, NULL, CFG(rrl_rate), 0},
 	{"rrl.slip", T_U32, 0, 0, 10, 2, NULL, CFG(rrl_slip), 0},
 	/*
 	 * A row is a few hundred bytes: 100000 rows are some tens of MB of

@@ -221,7 +221,8 @@ udp_batch(struct udp_thread *t)
 			continue;
 		if (t->rrl != NULL)
 			switch (fd_rrl_check(t->rrl,
-			    (struct sockaddr *)&t->peer[i], now)) {
+			    (struct sockaddr *)&t->peer[i], t->answer[i], len,
+			    now)) {
 			case FD_RRL_SEND:
 				break;
 			case FD_RRL_DROP:

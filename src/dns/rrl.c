@@ -6,6 +6,7 @@
  * integers: a bucket holds at most rate * 1000 of them (at most 10^6,
  * since rrl.rate <= 1000 in config; any uint32 rate up to 4 * 10^6 fits).
  */
+#include <endian.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
@@ -24,12 +25,28 @@
 /* rate * TOKEN must fit the bucket's uint32 count. */
 #define RATE_MAX (UINT32_MAX / TOKEN)
 
-/* Key tags in the top byte, so no prefix key is 0 (an unused bucket). */
-#define KEY_V4 (UINT64_C(4) << 56)
-#define KEY_V6 (UINT64_C(6) << 56)
+/*
+ * The kinds of answer counted apart (NSD's classes, less those flipdns
+ * never gives: referral, wildcard, DNSSEC).  Values are part of the
+ * hashed key only.
+ */
+enum kind {
+	KIND_POSITIVE = 1,  /* records for the query name: keyed by it */
+	KIND_ANY,           /* ANY (RFC 8482 answer): keyed by the name */
+	KIND_NODATA,        /* the name has no such type: the zone */
+	KIND_NXDOMAIN,      /* no such name: the zone, so random names meet */
+	KIND_ERROR,         /* REFUSED, FORMERR, NOTIMP...: the zone */
+};
+
+/* Family tags starting the hashed key, so v4 and v6 never meet. */
+#define TAG_V4 4
+#define TAG_V6 6
+
+/* The hashed key: tag, prefix (up to 8 bytes), kind, name (wire). */
+#define KEY_MAX (1 + 8 + 1 + FD_DNAME_WIRE_MAX)
 
 struct bucket {
-	uint64_t key;       /* the prefix it counts for; 0: never used */
+	uint64_t key;       /* hash of the key it counts for; 0: never used */
 	uint64_t stamp;     /* ms of the last refill */
 	uint32_t tokens;    /* thousandths of an answer */
 	uint32_t limited;   /* limited answers since the last slip */
@@ -56,9 +73,9 @@ struct fd_rrl {
 };
 
 /*
- * SipHash-2-4 (Aumasson, Bernstein) of one 8-byte message, the key as
- * two 64-bit words.  A keyed PRF: without the key, which prefixes share
- * a bucket cannot be predicted from outside.
+ * SipHash-2-4 (Aumasson, Bernstein) of a message, the key as two 64-bit
+ * words.  A keyed PRF: without the key, which keys share a bucket cannot
+ * be predicted from outside.
  */
 #define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
 #define SIPROUND                                                          \
@@ -70,18 +87,25 @@ struct fd_rrl {
 	} while (0)
 
 static uint64_t
-siphash_u64(uint64_t k0, uint64_t k1, uint64_t m)
+siphash(uint64_t k0, uint64_t k1, const uint8_t *p, size_t len)
 {
 	uint64_t v0 = k0 ^ UINT64_C(0x736f6d6570736575);
 	uint64_t v1 = k1 ^ UINT64_C(0x646f72616e646f6d);
 	uint64_t v2 = k0 ^ UINT64_C(0x6c7967656e657261);
 	uint64_t v3 = k1 ^ UINT64_C(0x7465646279746573);
-	uint64_t last = UINT64_C(8) << 56;  /* message length, no tail */
+	uint64_t m, last = (uint64_t)len << 56;
+	size_t i, tail = len & 7;
 
-	v3 ^= m;
-	SIPROUND;
-	SIPROUND;
-	v0 ^= m;
+	for (i = 0; i + 8 <= len; i += 8) {
+		memcpy(&m, p + i, 8);
+		m = le64toh(m);
+		v3 ^= m;
+		SIPROUND;
+		SIPROUND;
+		v0 ^= m;
+	}
+	for (size_t j = 0; j < tail; j++)
+		last |= (uint64_t)p[i + j] << (8 * j);
 	v3 ^= last;
 	SIPROUND;
 	SIPROUND;
@@ -157,31 +181,81 @@ fd_rrl_free(struct fd_rrl *r)
 	free(r);
 }
 
-/* The source's prefix as a nonzero key, or 0 when it is not limited. */
-static uint64_t
-prefix_key(const struct sockaddr *peer)
+/*
+ * The source's family tag and prefix into m; the bytes written, or 0
+ * when the source is not limited (not IP).
+ */
+static size_t
+put_prefix(const struct sockaddr *peer, uint8_t *m)
 {
 	const struct sockaddr_in *sin = (const struct sockaddr_in *)peer;
 	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)peer;
 	const uint8_t *a;
-	uint64_t k = 0;
-	int i;
 
 	if (peer->sa_family == AF_INET) {
 		a = (const uint8_t *)&sin->sin_addr;
 	} else if (peer->sa_family == AF_INET6) {
 		a = sin6->sin6_addr.s6_addr;
 		if (!IN6_IS_ADDR_V4MAPPED(&sin6->sin6_addr)) {
-			for (i = 0; i < FD_RRL_V6_PREFIX / 8; i++)
-				k = k << 8 | a[i];
-			return KEY_V6 | k;
+			m[0] = TAG_V6;
+			memcpy(m + 1, a, FD_RRL_V6_PREFIX / 8);
+			return 1 + FD_RRL_V6_PREFIX / 8;
 		}
 		a += 12;
 	} else
 		return 0;
-	for (i = 0; i < FD_RRL_V4_PREFIX / 8; i++)
-		k = k << 8 | a[i];
-	return KEY_V4 | k;
+	m[0] = TAG_V4;
+	memcpy(m + 1, a, FD_RRL_V4_PREFIX / 8);
+	return 1 + FD_RRL_V4_PREFIX / 8;
+}
+
+/*
+ * The kind of answer ans is, as NSD classifies; the query name, lower
+ * case, into name (*name_len bytes) when the kind is keyed by it, else
+ * *name_len = 0.  A truncated answer was going to carry records.
+ */
+static enum kind
+classify(const uint8_t *ans, size_t len, uint8_t *name, size_t *name_len)
+{
+	struct fd_hdr h;
+	size_t off = FD_HDR_LEN, n;
+	uint16_t qtype;
+
+	*name_len = 0;
+	if (!fd_hdr_read(ans, len, &h))
+		return KIND_ERROR;
+	switch (h.flags & 0xf) {
+	case FD_RCODE_NOERROR:
+		break;
+	case FD_RCODE_NXDOMAIN:
+		return KIND_NXDOMAIN;
+	default:
+		return KIND_ERROR;
+	}
+	if (h.qdcount != 1 || (n = fd_name_read(ans, len, &off, name,
+	    NULL)) == 0 || len - off < 4)
+		return KIND_ERROR;
+	if (h.ancount == 0 && !(h.flags & FD_F_TC))
+		return KIND_NODATA;
+	qtype = (uint16_t)(ans[off] << 8 | ans[off + 1]);
+	*name_len = n;
+	return qtype == FD_T_ANY ? KIND_ANY : KIND_POSITIVE;
+}
+
+/* The hash of (prefix, kind, name) as a nonzero key; 0: not limited. */
+static uint64_t
+answer_key(const struct fd_rrl *r, const struct sockaddr *peer,
+    const uint8_t *ans, size_t len)
+{
+	uint8_t m[KEY_MAX];
+	size_t n, name_len;
+	uint64_t h;
+
+	if ((n = put_prefix(peer, m)) == 0)
+		return 0;
+	m[n] = (uint8_t)classify(ans, len, m + n + 1, &name_len);
+	h = siphash(r->k0, r->k1, m, n + 1 + name_len);
+	return h != 0 ? h : 1;
 }
 
 /* Add what accrued since the last refill, up to one second's worth. */
@@ -209,16 +283,17 @@ bump(_Atomic uint64_t *c)
 }
 
 enum fd_rrl_verdict
-fd_rrl_check(struct fd_rrl *r, const struct sockaddr *peer, uint64_t now_ms)
+fd_rrl_check(struct fd_rrl *r, const struct sockaddr *peer,
+    const uint8_t *ans, size_t len, uint64_t now_ms)
 {
-	uint64_t key = prefix_key(peer);
+	uint64_t key = answer_key(r, peer, ans, len);
 	struct bucket *b;
 
 	if (key == 0)
 		return FD_RRL_SEND;
-	b = &r->b[siphash_u64(r->k0, r->k1, key) & r->mask];
+	b = &r->b[key & r->mask];
 	if (b->key != key) {
-		/* Unused, or another prefix's: take it once it is idle. */
+		/* Unused, or another key's: take it once it is idle. */
 		if (b->key != 0)
 			refill(r, b, now_ms);
 		if (b->key == 0 || b->tokens == r->full) {

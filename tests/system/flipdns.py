@@ -154,6 +154,11 @@ class Daemon:
     tcp_idle_timeout, tcp_max_clients, chaos_enabled, chaos_id,
     log_queries, map_size, user, rrl_rate, rrl_slip, history_keep_rows,
     history_keep_days).
+
+    Rate limiting is on by default in the daemon (200 answers a second),
+    and the tests query from loopback far faster than that: rrl_rate is
+    written as 0 unless a test gives it; rrl_rate=None leaves it out, so
+    the daemon's default applies (test_rrl.py).
     """
 
     def __init__(self, allow_uids=(0,), allow_gids=(), ttl=30, workers=2,
@@ -174,6 +179,7 @@ class Daemon:
         if nameservers is None:
             nameservers = [("ns1." + origin, ["127.0.0.1", "::1"])]
         self.nameservers = [(n, list(a)) for n, a in nameservers]
+        optional.setdefault("rrl_rate", 0)
         unknown = set(optional) - set(OPTIONAL_SETTINGS)
         if unknown:
             raise TypeError("unknown Daemon settings: %s"

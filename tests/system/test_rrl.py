@@ -1,14 +1,19 @@
 """Response rate limiting over UDP against the real daemon.
 
-Rules (README: rrl.rate, rrl.slip; include/flipdns/rrl.h):
-  - each source network (/24, /56) gets at most rrl.rate full answers per
-    second (plus one second's worth at first); over that, answers are
-    dropped, except every rrl.slip-th, sent with TC=1 and no records but
-    the question (and the OPT, when the query had EDNS);
-  - another network querying at the same time is not affected;
+Rules (README: rrl.rate, rrl.slip; include/flipdns/dns/rrl.h):
+  - each source network (/24, /64) gets at most rrl.rate full answers per
+    second (plus one second's worth at first) of one kind about one name
+    (a positive answer: its query name; NXDOMAIN, NODATA, errors: the
+    zone); over that, answers are dropped, except every rrl.slip-th, sent
+    with TC=1 and no records but the question (and the OPT, when the
+    query had EDNS);
+  - another network querying at the same time is not affected, nor are
+    other names asked from the same network: a resolver asking for many
+    names is not slipped like a flood; random nonexistent names are
+    counted together;
   - TCP is never limited; a limited network gets full answers again once
     its rate allows;
-  - rrl.rate 0 (the default) limits nothing.
+  - on by default (NSD's 200 a second, slip 2); rrl.rate 0 limits nothing.
 
 Loopback accepts any 127/8 source: the flood comes from 127.0.0.2, the
 well-behaved client from 127.1.0.1 (another /24), both to 127.0.0.1.  The
@@ -246,7 +251,8 @@ def test_slip_1_truncates_every_limited_answer(daemon):
     assert slipped >= (sent - full) * 0.95, (slipped, sent, full)
 
 
-def test_off_by_default(daemon):
+@pytest.mark.daemon(rrl_rate=0)
+def test_rate_0_turns_it_off(daemon):
     """rrl.rate 0: a burst from one source is answered in full."""
     name = setup_name(daemon)
     sent, answers, span = flood(daemon, name, FLOOD_SRC, qps=1000,
@@ -254,3 +260,75 @@ def test_off_by_default(daemon):
     full, slipped = classify(answers)
     assert slipped == 0
     assert full >= sent * 0.95, (full, sent)
+
+
+@pytest.mark.daemon(rrl_rate=None)     # nothing in the config file
+def test_on_by_default(daemon):
+    """Without rrl in the config: NSD's 200 a second, slip 2."""
+    name = setup_name(daemon)
+    sent, answers, span = flood(daemon, name, FLOOD_SRC, qps=3000,
+                                seconds=1.0)
+    full, slipped = classify(answers)
+    assert sent >= 3000, sent
+    # One second's worth at once, then 200 a second.
+    assert full <= 200 * (1 + span) + 5, (full, sent, span)
+    assert slipped > 0, (full, slipped, sent)
+
+
+def burst(d, qnames, src, qtype="A"):
+    """One query for each name from one socket at src, all sent before any
+    answer is read: (every answer's bytes, span).  An answer lost on
+    loopback, or dropped by the limit, just does not come: it waits for
+    the rest until none came for QUIET seconds.  span runs from the first
+    query sent to the last answer received (a slow machine refills more
+    tokens meanwhile: the bounds below allow for it)."""
+    got = []
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+        s.bind((src, 0))
+        start = last = time.monotonic()
+        for i, n in enumerate(qnames):
+            q = dns.message.make_query(n, qtype, use_edns=0)
+            q.id = i
+            s.sendto(q.to_wire(), ("127.0.0.1", d.port))
+        s.settimeout(QUIET)
+        while len(got) < len(qnames):
+            try:
+                got.append(s.recv(65535))
+                last = time.monotonic()
+            except socket.timeout:
+                break
+    return got, last - start
+
+
+@pytest.mark.daemon(rrl_rate=RATE, rrl_slip=2)
+def test_many_names_from_one_network_are_not_limited(daemon):
+    """A resolver's traffic: many different names from one address, far
+    more answers a second than the rate, but each name only once.  Keyed
+    by name (as NSD and Knot), every one is answered in full; keyed by
+    the network alone, all but RATE would be slipped or dropped."""
+    d = daemon
+    d.ctl("app", "add", "web1", "--addr", ADDR)
+    names = [d.fqdn(d.create_group("--primary", "web1"))
+             for _ in range(RATE * 4)]
+    answers, _ = burst(d, names, FLOOD_SRC)
+    full, slipped = classify(answers)
+    assert (full, slipped) == (len(names), 0), (full, slipped, len(names))
+    # The same names again at once: each still has budget (RATE - 1).
+    answers, _ = burst(d, names, FLOOD_SRC)
+    assert classify(answers) == (len(names), 0)
+
+
+@pytest.mark.daemon(rrl_rate=RATE, rrl_slip=2)
+def test_random_nonexistent_names_are_counted_together(daemon):
+    """NXDOMAIN is counted per zone: random names do not each get a
+    budget, so a random-subdomain flood is limited like any other."""
+    d = daemon
+    names = ["nx%05d.%s" % (i, d.origin) for i in range(RATE * 10)]
+    answers, span = burst(d, names, FLOOD_SRC)
+    nx = [dns.message.from_wire(w) for w in answers]
+    full = [m for m in nx if not m.flags & dns.flags.TC]
+    assert all(m.rcode() == dns.rcode.NXDOMAIN for m in full)
+    assert RATE * 0.8 <= len(full) <= RATE * (1 + span) + 5, (len(full),
+                                                               span)
+    assert len(nx) - len(full) > 0      # slipped, the rest dropped

@@ -96,7 +96,7 @@ struct fd_config {
 	enum log_level log_level;            /* default info */
 
 	/* rrl: */
-	uint32_t rrl_rate;                   /* responses/s per prefix, 0 = off */
+	uint32_t rrl_rate;                   /* answers/s per key (rrl.h), default 200, 0 = off */
 	uint32_t rrl_slip;                   /* every Nth limited answer sent TC=1, default 2 */
 
 	/* history: retention, enforced as rows are appended */

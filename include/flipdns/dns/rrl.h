@@ -2,24 +2,35 @@
  * rrl.h - response rate limiting for UDP (as NSD and Knot DNS do it).
  *
  * Why: a UDP query's source address can be forged, so an authoritative
- * server can be used to reflect and amplify traffic at a victim.  RRL
- * caps the answers any one network (a /24 for IPv4, a /56 for IPv6) gets
- * per second.  Over the cap, answers are dropped, except every slip-th,
- * which is sent truncated (TC=1, no records): a real client behind that
- * network retries over TCP, which cannot be forged and is never limited,
- * while a victim receives only small packets, fewer than it was sent.
+ * server can be used to reflect and amplify traffic at a victim (our
+ * largest answer, 64 AAAA records, is ~35 times its query).  RRL caps the
+ * identical answers any one network (a /24 for IPv4, a /64 for IPv6, as
+ * NSD) gets per second.  Over the cap, answers are dropped, except every
+ * slip-th, which is sent truncated (TC=1, no records): a real client
+ * behind that network retries over TCP, which cannot be forged and is
+ * never limited, while a victim receives only small packets, fewer than
+ * it was sent.
+ *
+ * What is counted together, as NSD and Knot do: the source prefix, the
+ * kind of answer, and the name it is about.  A positive answer (and ANY)
+ * is about its query name; NXDOMAIN, NODATA and errors are about the
+ * zone (flipdns serves one, so no name), so random names cannot spread a
+ * flood of negative answers over many buckets.  A resolver asking for
+ * many different names from one /24 is therefore limited per name, not
+ * as a whole: a busy but honest resolver is not slipped like a flood.
+ * The kind and the name are read from the answer itself (its header and
+ * question), so this module needs nothing from the query logic.
  *
  * The table: a fixed number of buckets, allocated once, each a token
  * bucket holding up to one second of answers (rate), refilled at rate per
- * second with millisecond precision.  A source's prefix picks its bucket
- * through SipHash keyed with a random seed drawn at creation, so an
- * attacker cannot choose prefixes that land in a victim's bucket.  A
- * bucket remembers its prefix; another prefix hashing there takes it over
- * once it has refilled completely (an idle bucket is indistinguishable
- * from a fresh one), and until then the two share one limit: a rare,
- * unaimable collision makes the limit stricter, never looser.  NSD and
- * Knot also key buckets by the kind of answer and the name; flipdns
- * serves one zone, so the prefix alone is the key.
+ * second with millisecond precision.  The key (prefix, kind, name) picks
+ * its bucket through SipHash keyed with a random seed drawn at creation,
+ * so an attacker cannot choose keys that land in a victim's bucket.  A
+ * bucket remembers its key's hash; another key hashing there takes it
+ * over once it has refilled completely (an idle bucket is
+ * indistinguishable from a fresh one), and until then the two share one
+ * limit: a rare, unaimable collision makes the limit stricter, never
+ * looser.
  *
  * Threads: a table belongs to one thread (each UDP thread, one per worker
  * and listen address, has its own, so nothing is locked or shared on the
@@ -42,16 +53,20 @@
 #include "flipdns/util/error.h"
 
 /*
- * Buckets per table (per UDP thread).  A bucket is busy only while its prefix
- * sent more than its rate within the last second; 65536 of them (1.5 MiB,
- * touched only as used) hold more concurrently active networks than one
- * worker can answer, so collisions stay rare even under a spoofed flood.
+ * Buckets per table (per UDP thread).  A bucket is busy only while its key
+ * was answered more than its rate within the last second; 65536 of them
+ * (1.5 MiB, touched only as used) hold more concurrently active keys than
+ * one worker can answer, so collisions stay rare even under a spoofed
+ * flood.
  */
 #define FD_RRL_BUCKETS 65536
 
-/* Source prefixes grouped into one bucket, as Knot DNS does by default. */
+/*
+ * Source prefixes counted as one network, NSD's defaults: a /24 is the
+ * smallest IPv4 block routed on the internet, a /64 one IPv6 subnet.
+ */
 #define FD_RRL_V4_PREFIX 24
-#define FD_RRL_V6_PREFIX 56
+#define FD_RRL_V6_PREFIX 64
 
 enum fd_rrl_verdict {
 	FD_RRL_SEND,    /* within the limit: send the answer as built */
@@ -83,14 +98,18 @@ enum fd_err fd_rrl_new(uint32_t rate, uint32_t slip, size_t nbuckets,
 void fd_rrl_free(struct fd_rrl *r);
 
 /*
- * Account one answer to peer (AF_INET or AF_INET6; an IPv4-mapped IPv6
- * address counts as its IPv4 address; another family is never limited)
- * at time now_ms, a monotonic clock in milliseconds (fd_rrl_now() in the
- * daemon; tests pass their own).  Time going backwards refills nothing.
- * Only the owning thread may call it.
+ * Account answer ans[0..len) (a complete response, as fd_answer() built
+ * it) to peer (AF_INET or AF_INET6; an IPv4-mapped IPv6 address counts
+ * as its IPv4 address; another family is never limited) at time now_ms,
+ * a monotonic clock in milliseconds (fd_rrl_now() in the daemon; tests
+ * pass their own).  The kind and name come from the answer's header and
+ * question; an answer that does not parse counts as an error answer.
+ * Time going backwards refills nothing.  Only the owning thread may call
+ * it.
  */
 enum fd_rrl_verdict fd_rrl_check(struct fd_rrl *r,
-    const struct sockaddr *peer, uint64_t now_ms);
+    const struct sockaddr *peer, const uint8_t *ans, size_t len,
+    uint64_t now_ms);
 
 /* CLOCK_MONOTONIC_COARSE in milliseconds: cheap enough per batch. */
 uint64_t fd_rrl_now(void);

@@ -217,7 +217,7 @@ assert_defaults(const struct fd_config *cfg)
 	assert_string_equal(cfg->chaos_id, host);
 	assert_false(cfg->log_syslog);
 	assert_false(cfg->log_queries);
-	assert_int_equal(cfg->rrl_rate, 0);
+	assert_int_equal(cfg->rrl_rate, 200);
 	assert_int_equal(cfg->rrl_slip, 2);
 	assert_int_equal(cfg->history_keep_rows, 100000);
 	assert_int_equal(cfg->history_keep_days, 0);

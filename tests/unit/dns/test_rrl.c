@@ -1,6 +1,7 @@
 /*
  * test_rrl.c - the rate-limit table with an injected clock: the rate per
- * prefix, independent prefixes, /24 and /56 grouping, the slip pattern,
+ * prefix, independent prefixes, /24 and /64 grouping, the key (prefix,
+ * kind of answer, name) as NSD and Knot have it, the slip pattern,
  * refill over time, bucket sharing and takeover, the counters; and the
  * slipped form of an answer, checked with ldns as an independent parser.
  */
@@ -42,12 +43,58 @@ addr(const char *text)
 	return ss;
 }
 
+/*
+ * The start of an answer as fd_rrl_check reads it: a header with rcode
+ * and ANCOUNT, and the question (name as presentation labels without the
+ * final dot, so "www.Example.test").  The records themselves are never
+ * read.  Returns the length.
+ */
+static size_t
+answer_to(uint8_t *p, const char *name, uint16_t qtype, uint8_t rcode,
+    uint16_t ancount)
+{
+	const char *label = name, *dot;
+	size_t n = 12, l;
+
+	memset(p, 0, 12);
+	p[2] = 0x84;                    /* QR, AA */
+	p[3] = rcode;
+	p[5] = 1;                       /* QDCOUNT */
+	p[6] = (uint8_t)(ancount >> 8);
+	p[7] = (uint8_t)ancount;
+	while (*label != '\0') {
+		dot = strchr(label, '.');
+		l = dot != NULL ? (size_t)(dot - label) : strlen(label);
+		p[n++] = (uint8_t)l;
+		memcpy(p + n, label, l);
+		n += l;
+		label += l + (dot != NULL);
+	}
+	p[n++] = 0;
+	p[n++] = (uint8_t)(qtype >> 8);
+	p[n++] = (uint8_t)qtype;
+	p[n++] = 0;
+	p[n++] = 1;                     /* IN */
+	return n;
+}
+
+/* One answer of a kind about a name to the source text, at now. */
+static enum fd_rrl_verdict
+check_answer(struct fd_rrl *r, const char *text, uint64_t now,
+    const char *name, uint16_t qtype, uint8_t rcode, uint16_t ancount)
+{
+	struct sockaddr_storage ss = addr(text);
+	uint8_t p[512];
+	size_t len = answer_to(p, name, qtype, rcode, ancount);
+
+	return fd_rrl_check(r, (struct sockaddr *)&ss, p, len, now);
+}
+
+/* The same positive answer (www.example.test A) every time. */
 static enum fd_rrl_verdict
 check(struct fd_rrl *r, const char *text, uint64_t now)
 {
-	struct sockaddr_storage ss = addr(text);
-
-	return fd_rrl_check(r, (struct sockaddr *)&ss, now);
+	return check_answer(r, text, now, "www.example.test", 1, 0, 1);
 }
 
 static struct fd_rrl *
@@ -126,20 +173,115 @@ test_v4_prefix_24(void **state)
 }
 
 static void
-test_v6_prefix_56(void **state)
+test_v6_prefix_64(void **state)
 {
 	struct fd_rrl *r = table(10, 0, 0);
 
-	/* 2001:db8:0:ab00::/56 is one network. */
+	/* 2001:db8:0:ab00::/64 is one network. */
 	assert_int_equal(sent(r, "2001:db8:0:ab00::1", T0, 5), 5);
-	assert_int_equal(sent(r, "2001:db8:0:abff:ffff:ffff:ffff:ffff", T0,
+	assert_int_equal(sent(r, "2001:db8:0:ab00:ffff:ffff:ffff:ffff", T0,
 	    5), 5);
-	assert_int_equal(sent(r, "2001:db8:0:ab12::", T0, 1), 0);
-	/* The next /56 and another /48 are not. */
-	assert_int_equal(sent(r, "2001:db8:0:ac00::1", T0, 20), 10);
+	assert_int_equal(sent(r, "2001:db8:0:ab00:12::", T0, 1), 0);
+	/* The next /64 and another /48 are not. */
+	assert_int_equal(sent(r, "2001:db8:0:ab01::1", T0, 20), 10);
 	assert_int_equal(sent(r, "2001:db8:1:ab00::1", T0, 20), 10);
 	/* IPv4 and IPv6 keys never meet, even with equal bytes. */
 	assert_int_equal(sent(r, "32.1.13.1", T0, 20), 10);
+	fd_rrl_free(r);
+}
+
+/*
+ * Positive answers count per name: a resolver asking for many names from
+ * one /24 gets each at the rate, not all of them together; the letter
+ * case of the question does not make a new name.
+ */
+static void
+test_positive_keyed_by_name(void **state)
+{
+	struct fd_rrl *r = table(2, 0, 0);
+	char name[64];
+	int i, ok = 0;
+
+	for (i = 0; i < 100; i++) {
+		snprintf(name, sizeof(name), "g%d.example.test", i);
+		ok += check_answer(r, "192.0.2.1", T0, name, 1, 0, 1) ==
+		    FD_RRL_SEND;
+		ok += check_answer(r, "192.0.2.77", T0, name, 28, 0, 1) ==
+		    FD_RRL_SEND;
+		/* the third of that name, whatever its case: over */
+		name[0] = 'G';
+		assert_int_equal(check_answer(r, "192.0.2.1", T0, name, 1, 0,
+		    1), FD_RRL_DROP);
+	}
+	assert_int_equal(ok, 200);
+	/* ANY is counted apart from the name's other answers. */
+	assert_int_equal(check_answer(r, "192.0.2.1", T0, "g1.example.test",
+	    255, 0, 1), FD_RRL_SEND);
+	fd_rrl_free(r);
+}
+
+/*
+ * Negative answers and errors count per zone: random names cannot spread
+ * a flood of NXDOMAIN over many buckets.  Each kind has its own limit.
+ */
+static void
+test_negative_keyed_by_zone(void **state)
+{
+	static const struct {
+		uint16_t qtype;
+		uint8_t rcode;
+		uint16_t ancount;
+	} kinds[] = {
+		{1, 3, 0},      /* NXDOMAIN */
+		{28, 0, 0},     /* NODATA */
+		{1, 5, 0},      /* REFUSED */
+		{1, 1, 0},      /* FORMERR: an error like REFUSED */
+	};
+	struct fd_rrl *r = table(5, 0, 0);
+	char name[64];
+	size_t k;
+	int i, ok;
+
+	for (k = 0; k < sizeof(kinds) / sizeof(kinds[0]); k++) {
+		for (i = ok = 0; i < 50; i++) {
+			snprintf(name, sizeof(name), "nx%d-%zu.example.test", i,
+			    k);
+			ok += check_answer(r, "198.51.100.3", T0, name,
+			    kinds[k].qtype, kinds[k].rcode, kinds[k].ancount) ==
+			    FD_RRL_SEND;
+		}
+		/* REFUSED and FORMERR share the error limit */
+		assert_int_equal(ok, k < 3 ? 5 : 0);
+	}
+	/* Positive answers to that network are untouched by all that. */
+	assert_int_equal(sent(r, "198.51.100.3", T0, 10), 5);
+	fd_rrl_free(r);
+}
+
+/* A TC=1 answer with no records yet is a positive one (it had records). */
+static void
+test_truncated_counts_as_positive(void **state)
+{
+	struct fd_rrl *r = table(1, 0, 0);
+	struct sockaddr_storage ss = addr("192.0.2.1");
+	uint8_t p[512];
+	size_t len = answer_to(p, "big.example.test", 28, 0, 0);
+
+	p[2] |= 0x02;
+	assert_int_equal(fd_rrl_check(r, (struct sockaddr *)&ss, p, len, T0),
+	    FD_RRL_SEND);
+	/* the same name's full answer shares its bucket */
+	assert_int_equal(check_answer(r, "192.0.2.1", T0, "big.example.test",
+	    28, 0, 3), FD_RRL_DROP);
+	/* a NODATA for it does not */
+	p[2] &= (uint8_t)~0x02;
+	assert_int_equal(fd_rrl_check(r, (struct sockaddr *)&ss, p, len, T0),
+	    FD_RRL_SEND);
+	/* an answer that does not parse counts as an error, never crashes */
+	assert_int_equal(fd_rrl_check(r, (struct sockaddr *)&ss, p, 5, T0),
+	    FD_RRL_SEND);
+	assert_int_equal(fd_rrl_check(r, (struct sockaddr *)&ss, p, 20, T0),
+	    FD_RRL_DROP);
 	fd_rrl_free(r);
 }
 
@@ -150,11 +292,14 @@ test_other_family_not_limited(void **state)
 	struct sockaddr_storage ss;
 	int i;
 
+	uint8_t p[512];
+	size_t len = answer_to(p, "www.example.test", 1, 0, 1);
+
 	memset(&ss, 0, sizeof(ss));
 	ss.ss_family = AF_UNIX;
 	for (i = 0; i < 10; i++)
-		assert_int_equal(fd_rrl_check(r, (struct sockaddr *)&ss, T0),
-		    FD_RRL_SEND);
+		assert_int_equal(fd_rrl_check(r, (struct sockaddr *)&ss, p, len,
+		    T0), FD_RRL_SEND);
 	fd_rrl_free(r);
 }
 
@@ -198,7 +343,7 @@ test_counters(void **state)
 	assert_int_equal(sent(r, "192.0.2.1", T0, 15), 5);
 	assert_int_equal(sent(r, "2001:db8::1", T0, 6), 5);
 	fd_rrl_stats(r, &st);
-	/* 10 limited in 192.0.2/24 (5 slipped), 1 in the /56 (dropped). */
+	/* 10 limited in 192.0.2/24 (5 slipped), 1 in the /64 (dropped). */
 	assert_int_equal(st.limited, 11);
 	assert_int_equal(st.slipped, 5);
 	assert_int_equal(st.dropped, 6);
@@ -385,7 +530,10 @@ main(void)
 		cmocka_unit_test(test_new_args),
 		cmocka_unit_test(test_rate_per_prefix),
 		cmocka_unit_test(test_v4_prefix_24),
-		cmocka_unit_test(test_v6_prefix_56),
+		cmocka_unit_test(test_v6_prefix_64),
+		cmocka_unit_test(test_positive_keyed_by_name),
+		cmocka_unit_test(test_negative_keyed_by_zone),
+		cmocka_unit_test(test_truncated_counts_as_positive),
 		cmocka_unit_test(test_other_family_not_limited),
 		cmocka_unit_test(test_slip_pattern),
 		cmocka_unit_test(test_counters),
