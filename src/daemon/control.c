@@ -326,6 +326,7 @@ conn_free(struct conn *c)
 		request_free(r);
 	}
 	LIST_REMOVE(c, entry);
+	c->ctl->nconns--;
 	json_decref(c->awaiting);
 	bufferevent_free(c->bev);
 	free(c);
@@ -359,6 +360,27 @@ peer_allowed(const struct fd_config *cfg, uid_t uid, gid_t gid)
 	return false;
 }
 
+/*
+ * Over FD_CONTROL_MAX_CONNS: one "busy" line, as much as the socket takes
+ * at once (all of it: a new socket's buffer is empty), and close.  Its
+ * descriptor is the one the budget keeps for this (nofile.c).
+ */
+static void
+refuse_busy(int fd)
+{
+	char line[160];
+	int n;
+
+	n = snprintf(line, sizeof(line), "{\"v\":%d,\"id\":null,\"ok\":false,"
+	    "\"error\":{\"code\":\"busy\",\"message\":\"busy: %d control "
+	    "connections are open\"}}\n", FD_PROTO_VERSION,
+	    FD_CONTROL_MAX_CONNS);
+	(void)send(fd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT);
+	close(fd);
+	log_warnx("control: %d connections open, one more refused",
+	    FD_CONTROL_MAX_CONNS);
+}
+
 static void
 control_accept(struct evconnlistener *l, evutil_socket_t fd,
     struct sockaddr *sa, int salen, void *arg)
@@ -368,6 +390,10 @@ control_accept(struct evconnlistener *l, evutil_socket_t fd,
 	socklen_t len = sizeof(cred);
 	struct conn *c;
 
+	if (ctl->nconns >= FD_CONTROL_MAX_CONNS) {
+		refuse_busy(fd);
+		return;
+	}
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
 		log_warn("control: SO_PEERCRED");
 		close(fd);
@@ -379,6 +405,7 @@ control_accept(struct evconnlistener *l, evutil_socket_t fd,
 	}
 	c->ctl = ctl;
 	LIST_INSERT_HEAD(&ctl->conns, c, entry);
+	ctl->nconns++;
 	TAILQ_INIT(&c->requests);
 	actor_of(cred.uid, &c->actor);
 	c->gid = cred.gid;
@@ -386,6 +413,7 @@ control_accept(struct evconnlistener *l, evutil_socket_t fd,
 	c->bev = bufferevent_socket_new(ctl->base, fd, BEV_OPT_CLOSE_ON_FREE);
 	if (c->bev == NULL) {
 		LIST_REMOVE(c, entry);
+		ctl->nconns--;
 		close(fd);
 		free(c);
 		return;

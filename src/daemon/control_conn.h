@@ -65,6 +65,7 @@ struct fd_control {
 	struct event *resume_ev;    /* re-enables accept after EMFILE */
 	struct fd_reader reader;    /* read commands' snapshots */
 	int nstreams;               /* exports in progress */
+	int nconns;                 /* on conns: at most FD_CONTROL_MAX_CONNS */
 	LIST_HEAD(, conn) conns;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 };

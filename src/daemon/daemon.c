@@ -145,6 +145,8 @@ fd_daemon_run(const char *config_path, const struct fd_config *cfg)
 	if (evthread_use_pthreads() != 0)
 		fatalx("libevent has no pthreads support");
 	signal(SIGPIPE, SIG_IGN);
+	if (fd_nofile_budget(cfg) != FD_OK)
+		goto out;
 	if ((err = fd_server_bind(cfg, &d.srv)) != FD_OK) {
 		log_warnx("cannot listen: %s", fd_strerror(err));
 		goto out;

@@ -188,7 +188,8 @@ class Daemon:
         self.port = None
         self.proc = None
         # Words before flipdnsd on its command line, e.g. setpriv to
-        # start it as another user (as systemd's User= does).
+        # start it as another user (as systemd's User= does), or prlimit
+        # (either must exec it: the pid stays the daemon's).
         self.prefix = []
 
     # -- life cycle ---------------------------------------------------

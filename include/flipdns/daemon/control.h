@@ -20,6 +20,14 @@
 /* A request line longer than this is refused: no command needs more. */
 #define FD_CONTROL_MAX_LINE (64 * 1024)
 
+/*
+ * Control connections open at once; one more is told "busy" and closed.
+ * Operators and their scripts need a handful; the bound is what the
+ * descriptor budget keeps for them (nofile.c), so DNS clients can never
+ * take their descriptors.
+ */
+#define FD_CONTROL_MAX_CONNS 64
+
 struct fd_control;
 
 struct fd_writer;

@@ -10,6 +10,18 @@
 #include "flipdns/conf/config.h"
 
 /*
+ * The descriptor budget (nofile.c): raise RLIMIT_NOFILE's soft limit to
+ * the hard one, then check that everything the daemon may hold open at
+ * once fits: its own files, each worker's sockets and event loop,
+ * cfg->tcp_max_clients connections, and a reserve kept for the control
+ * socket (FD_CONTROL_MAX_CONNS) and listeners to come, so operators
+ * always get in however many DNS clients are connected.  FD_ECONFIG
+ * (logged, with the largest tcp.max_clients that would fit) when it does
+ * not; FD_ESYS when the limit cannot be read.
+ */
+enum fd_err fd_nofile_budget(const struct fd_config *cfg);
+
+/*
  * Run with cfg, read from config_path (which a reload reads again), until
  * SIGTERM or SIGINT; returns the process exit status.
  */
