@@ -80,8 +80,22 @@ static const struct key keys[] = {
 	    CFG(edns_udp_size), 0},
 	{"tcp.idle_timeout", T_U32, 0, 1, 3600, 10, NULL,
 	    CFG(tcp_idle_timeout), 0},
+	/*
+	 * A query (or its answer) crosses in one or two segments; 2 s is
+	 * dnsdist's read and write timeout, and leaves room for a long
+	 * round trip and a lost segment or two (RFC 7766 6.2).
+	 */
+	{"tcp.query_timeout", T_U32, 0, 1, 60, 2, NULL,
+	    CFG(tcp_query_timeout), 0},
 	{"tcp.max_clients", T_U32, 0, 1, 100000, 1000, NULL,
 	    CFG(tcp_max_clients), 0},
+	/*
+	 * A resolver keeps a few connections to us; 64 leaves room for a
+	 * site behind one address while one address can take at most 1/16
+	 * of the default cap.  0: no cap.
+	 */
+	{"tcp.max_per_source", T_U32, 0, 0, 100000, 64, NULL,
+	    CFG(tcp_max_per_source), 0},
 	{"chaos.enabled", T_BOOL, 0, 0, 1, 0, NULL, CFG(chaos), 0},
 	/*
 	 * a TXT character-string holds 255 octets; id.server names the

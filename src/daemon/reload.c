@@ -45,6 +45,8 @@ static const struct {
 	{"user", FIELD(user)},
 	{"tcp.max_clients", FIELD(tcp_max_clients)},
 	{"tcp.idle_timeout", FIELD(tcp_idle_timeout)},
+	{"tcp.query_timeout", FIELD(tcp_query_timeout)},
+	{"tcp.max_per_source", FIELD(tcp_max_per_source)},
 	{"rrl.rate", FIELD(rrl_rate)},
 	{"rrl.slip", FIELD(rrl_slip)},
 	/* the HTTP listener is bound, and its certificate read, at start */

@@ -113,6 +113,8 @@ fd_server_bind(const struct fd_config *cfg, struct fd_server **out)
 	srv->limits.workers = (unsigned)cfg->workers;
 	srv->limits.idle.tv_sec = cfg->tcp_idle_timeout;
 	srv->limits.idle.tv_usec = 0;
+	srv->limits.query.tv_sec = cfg->tcp_query_timeout;
+	srv->limits.query.tv_usec = 0;
 	for (i = 0; i < srv->nworkers; i++) {
 		w = &srv->workers[i];
 		w->id = i;
@@ -125,6 +127,12 @@ fd_server_bind(const struct fd_config *cfg, struct fd_server **out)
 		for (j = 0; j < FD_CONF_MAX_LISTEN; j++)
 			w->udp_fd[j] = w->tcp_fd[j] = -1;
 	}
+
+	/* every connection the workers may hold (tcp.c): a source each */
+	err = fd_tcp_sources_new(cfg->tcp_max_clients + 2 * srv->nworkers,
+	    cfg->tcp_max_per_source, &srv->limits.sources);
+	if (err != FD_OK)
+		goto bad;
 
 	for (j = 0; j < srv->nlisten; j++) {
 		l = &srv->listen[j];
@@ -332,6 +340,7 @@ fd_server_stop(struct fd_server *srv)
 		fd_zonepub_free(&srv->zones);
 	pthread_cond_destroy(&srv->cond);
 	pthread_mutex_destroy(&srv->lock);
+	fd_tcp_sources_free(srv->limits.sources);
 	free(srv->looping);
 	free(srv->workers);
 	free(srv);

@@ -8,17 +8,30 @@
  * written the connection is not read, so a client that does not read its
  * answers gets backpressure rather than our memory.
  *
- * A connection with no partial query and no pending answer is idle.  The
- * worker keeps its idle connections on a list, oldest first.  The cap
- * (tcp_max_clients) is split evenly over the workers, as NSD's tcp-count
- * is per server process: a worker only ever closes connections it owns, so
- * a worker at its share closes its own oldest idle connection to make room
- * for a new client, with no cross-thread eviction.  SO_REUSEPORT spreads
- * connections evenly, and the total never exceeds the cap by more than
- * workers - 1 (the rounding up of each share).  A connection that makes no progress for
- * tcp_idle_timeout seconds is closed by its timer; progress is a whole
- * query received or answer bytes sent, so a client trickling a query a
- * byte at a time cannot hold its slot forever.
+ * Slow and idle clients (RFC 7766 6.2).  A connection is idle when it has
+ * nothing in progress (no byte of a query, no answer being sent), else
+ * busy.  Each state has one clock, started when the connection enters it
+ * and never restarted by partial progress: an idle connection is closed
+ * tcp.idle_timeout after its last answer (or its accept); a busy one must
+ * finish its unit of work, a whole query from its first byte or a whole
+ * answer from when it was queued, within tcp.query_timeout.  A client
+ * trickling a byte now and then therefore holds its slot no longer than
+ * that, however it times the bytes; only whole answers delivered keep a
+ * connection alive.
+ *
+ * Admission.  The cap (tcp_max_clients) is split evenly over the workers,
+ * as NSD's tcp-count is per server process: a worker only ever closes
+ * connections it owns, so there is no cross-thread eviction.  A worker at
+ * its share makes room for a new client rather than refusing it: it
+ * closes its oldest idle connection, or when none is idle, its slowest
+ * busy one (the one longest in its current unit of work).  Each state
+ * keeps its connections on a list in the order their clock started, so
+ * both are the list's head.  SO_REUSEPORT spreads connections evenly,
+ * and the total never exceeds the cap by more than workers - 1 (the
+ * rounding up of each share).  One source (an IPv4 address, an IPv6 /64)
+ * holds at most tcp.max_per_source connections across all workers
+ * (tcp_sources.c): beyond it a new connection from there is closed at
+ * once, so one client cannot evict everyone else.
  */
 #include <errno.h>
 #include <netinet/in.h>
@@ -45,8 +58,8 @@
  */
 static const struct timeval accept_pause = {1, 0};
 
-/* Seconds between "cap reached" warnings per worker: not one per refusal. */
-#define CAP_WARN_INTERVAL 60
+/* Seconds between warnings of one kind per worker: not one per client. */
+#define WARN_INTERVAL 60
 
 struct tcp_listener {
 	struct fd_tcp *t;
@@ -55,13 +68,22 @@ struct tcp_listener {
 	struct event *pause;    /* timer putting ev back after EMFILE */
 };
 
+/* What a connection is doing, each with its clock (see the top). */
+enum conn_state {
+	CONN_IDLE,      /* nothing in progress: tcp.idle_timeout */
+	CONN_BUSY,      /* a query arriving or an answer leaving: query_timeout */
+	CONN_NSTATES
+};
+
+TAILQ_HEAD(conn_list, tcp_conn);
+
 struct tcp_conn {
 	struct fd_tcp *t;
 	int fd;
 	struct event *rev, *wev, *timer;
 	LIST_ENTRY(tcp_conn) entry;        /* the worker's connections */
-	TAILQ_ENTRY(tcp_conn) idle_entry;  /* on t->idle while is_idle */
-	bool is_idle;
+	TAILQ_ENTRY(tcp_conn) state_entry; /* on t->by_state[state] */
+	enum conn_state state;
 	struct sockaddr_storage peer;
 	size_t rlen;            /* bytes in rbuf */
 	size_t wlen, woff;      /* framed answer in wbuf; bytes already sent */
@@ -75,9 +97,10 @@ struct fd_tcp {
 	int nlis;
 	struct tcp_listener lis[FD_CONF_MAX_LISTEN];
 	LIST_HEAD(, tcp_conn) conns;
-	TAILQ_HEAD(, tcp_conn) idle;
+	/* Per state, in the order their clocks started: oldest first. */
+	struct conn_list by_state[CONN_NSTATES];
 	unsigned nopen;         /* connections this worker holds */
-	time_t last_cap_warn;
+	time_t last_evict_warn, last_source_warn;
 	struct fd_stats stats;  /* this loop's alone: stats.h */
 };
 
@@ -108,23 +131,28 @@ slot_release(struct fd_tcp *t)
 	atomic_fetch_sub(&t->w->limits->open, 1);
 }
 
+/*
+ * Put c in state st and start that state's clock: to the tail of its
+ * list, the timer armed with the state's timeout.  Called only when a
+ * unit of work begins or ends, never for partial progress.
+ */
 static void
-conn_set_idle(struct tcp_conn *c, bool idle)
+conn_enter(struct tcp_conn *c, enum conn_state st)
 {
-	if (idle == c->is_idle)
-		return;
-	if (idle)
-		TAILQ_INSERT_TAIL(&c->t->idle, c, idle_entry);
-	else
-		TAILQ_REMOVE(&c->t->idle, c, idle_entry);
-	c->is_idle = idle;
+	const struct fd_tcp_limits *lim = c->t->w->limits;
+
+	TAILQ_REMOVE(&c->t->by_state[c->state], c, state_entry);
+	c->state = st;
+	TAILQ_INSERT_TAIL(&c->t->by_state[st], c, state_entry);
+	evtimer_add(c->timer, st == CONN_IDLE ? &lim->idle : &lim->query);
 }
 
 /* keep_slot: the slot passes to a new connection instead of being freed. */
 static void
 conn_close(struct tcp_conn *c, bool keep_slot)
 {
-	conn_set_idle(c, false);
+	TAILQ_REMOVE(&c->t->by_state[c->state], c, state_entry);
+	fd_tcp_sources_release(c->t->w->limits->sources, &c->peer);
 	LIST_REMOVE(c, entry);
 	if (c->rev != NULL)
 		event_free(c->rev);
@@ -136,12 +164,6 @@ conn_close(struct tcp_conn *c, bool keep_slot)
 	if (!keep_slot)
 		slot_release(c->t);
 	free(c);
-}
-
-static void
-conn_touch(struct tcp_conn *c)
-{
-	evtimer_add(c->timer, &c->t->w->limits->idle);
 }
 
 /* Send what is left of the answer: 1 all sent, 0 would block, -1 error. */
@@ -170,15 +192,17 @@ conn_flush(struct tcp_conn *c)
 /*
  * Answer the complete queries in rbuf, in order, until one answer cannot
  * be sent at once; then wait for the socket to drain before going on.
+ * answered: an answer has just been sent in full (conn_write).
  */
 static void
-conn_process(struct tcp_conn *c)
+conn_process(struct tcp_conn *c, bool answered)
 {
 	struct fd_worker *w = c->t->w;
 	struct fd_query_info info;
 	const struct fd_zone *zone;
 	size_t off = 0, mlen, alen;
 	bool log_queries;
+	int r;
 
 	while (c->wlen == 0 && c->rlen - off >= 2) {
 		mlen = (size_t)c->rbuf[off] << 8 | c->rbuf[off + 1];
@@ -208,9 +232,13 @@ conn_process(struct tcp_conn *c)
 		c->wbuf[1] = (uint8_t)alen;
 		c->wlen = 2 + alen;
 		c->woff = 0;
-		conn_touch(c);
-		if (conn_flush(c) == -1)
+		if ((r = conn_flush(c)) == -1)
 			goto close;
+		/* Queued, not sent: its own unit of work, on its own clock. */
+		if (r == 0)
+			conn_enter(c, CONN_BUSY);
+		else
+			answered = true;
 	}
 
 	/* Keep the unanswered tail: one partial query, or queries queued
@@ -223,12 +251,19 @@ conn_process(struct tcp_conn *c)
 	if (c->wlen > 0) {
 		event_del(c->rev);
 		event_add(c->wev, NULL);
-	} else {
-		event_del(c->wev);
-		event_add(c->rev, NULL);
-		if (c->rlen == 0)
-			conn_set_idle(c, true);
+		return;
 	}
+	event_del(c->wev);
+	event_add(c->rev, NULL);
+	/*
+	 * Every answer went out: the connection is idle, or (answers were
+	 * sent, part of the next query is here) busy with a new query whose
+	 * clock starts now.  Without an answer sent, nothing changes.
+	 */
+	if (answered && c->rlen == 0)
+		conn_enter(c, CONN_IDLE);
+	else if (answered)
+		conn_enter(c, CONN_BUSY);
 	return;
 close:
 	conn_close(c, false);
@@ -254,9 +289,11 @@ conn_read(evutil_socket_t fd, short what, void *arg)
 	/* EOF: every complete query was answered before we read again. */
 	if (n == 0)
 		goto close;
+	/* The first byte of a query starts its clock; more bytes do not. */
+	if (c->state == CONN_IDLE)
+		conn_enter(c, CONN_BUSY);
 	c->rlen += (size_t)n;
-	conn_set_idle(c, false);
-	conn_process(c);
+	conn_process(c, false);
 	return;
 close:
 	conn_close(c, false);
@@ -266,32 +303,34 @@ static void
 conn_write(evutil_socket_t fd, short what, void *arg)
 {
 	struct tcp_conn *c = arg;
-	size_t before = c->woff;
 	int r;
 
+	/* Part of the answer sent is progress, not a new clock. */
 	if ((r = conn_flush(c)) == -1) {
 		conn_close(c, false);
 		return;
 	}
-	/* A slow reader that still reads is not idle. */
-	if (r == 1 || c->woff > before)
-		conn_touch(c);
 	if (r == 1)
-		conn_process(c);
+		conn_process(c, true);
 }
 
 static void
 conn_timeout(evutil_socket_t fd, short what, void *arg)
 {
 	struct tcp_conn *c = arg;
+	const struct fd_tcp_limits *lim = c->t->w->limits;
 
-	log_debug("tcp: connection idle for %lds, closed",
-	    (long)c->t->w->limits->idle.tv_sec);
+	if (c->state == CONN_IDLE)
+		log_debug("tcp: connection idle for %lds, closed",
+		    (long)lim->idle.tv_sec);
+	else
+		log_debug("tcp: query or answer not through in %lds, "
+		    "connection closed", (long)lim->query.tv_sec);
 	conn_close(c, false);
 }
 
-/* A new connection on fd, which holds a slot.  false: nothing was kept. */
-static bool
+/* A new connection on fd, which holds a slot.  NULL: nothing was kept. */
+static struct tcp_conn *
 conn_new(struct fd_tcp *t, int fd, const struct sockaddr_storage *peer)
 {
 	struct event_base *base = t->w->base;
@@ -303,7 +342,7 @@ conn_new(struct fd_tcp *t, int fd, const struct sockaddr_storage *peer)
 	 * the two 64 KiB buffers are touched only as far as they are used.
 	 */
 	if ((c = malloc(sizeof(*c))) == NULL)
-		return false;
+		return NULL;
 	memset(c, 0, offsetof(struct tcp_conn, rbuf));
 	c->t = t;
 	c->fd = fd;
@@ -320,27 +359,50 @@ conn_new(struct fd_tcp *t, int fd, const struct sockaddr_storage *peer)
 		if (c->timer != NULL)
 			event_free(c->timer);
 		free(c);
-		return false;
+		return NULL;
 	}
 	/* Answers are written whole: Nagle would only delay a pipelined one. */
 	(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
 	LIST_INSERT_HEAD(&t->conns, c, entry);
-	conn_touch(c);
-	conn_set_idle(c, true);
-	return true;
+	/* Idle from its accept: conn_enter() moves it from this list on. */
+	c->state = CONN_IDLE;
+	TAILQ_INSERT_TAIL(&t->by_state[CONN_IDLE], c, state_entry);
+	evtimer_add(c->timer, &t->w->limits->idle);
+	return c;
 }
 
-static void
-cap_warn(struct fd_tcp *t)
+/* A warning at most every WARN_INTERVAL seconds per worker and kind. */
+static bool
+warn_due(time_t *last)
 {
 	time_t now = time(NULL);
 
-	if (now - t->last_cap_warn < CAP_WARN_INTERVAL)
-		return;
-	t->last_cap_warn = now;
-	log_warnx("worker %d: its share (%u) of tcp_max_clients (%u) is busy "
-	    "and none is idle: refusing new connections", t->w->id,
-	    slot_share(t->w), t->w->limits->max);
+	if (now - *last < WARN_INTERVAL)
+		return false;
+	*last = now;
+	return true;
+}
+
+/*
+ * At its share: the connection to close for a newcomer.  The oldest
+ * idle one; else the slowest busy one (longest in its current query or
+ * answer), which a slow or hostile client is more likely to hold than a
+ * fast one; never the newcomer refused (RFC 7766 6.2).
+ */
+static struct tcp_conn *
+pick_victim(struct fd_tcp *t)
+{
+	struct tcp_conn *c;
+
+	if ((c = TAILQ_FIRST(&t->by_state[CONN_IDLE])) != NULL)
+		return c;
+	c = TAILQ_FIRST(&t->by_state[CONN_BUSY]);
+	if (c != NULL && warn_due(&t->last_evict_warn))
+		log_warnx("worker %d: its share (%u) of tcp.max_clients (%u) "
+		    "is busy and none is idle: closing the slowest for new "
+		    "clients (slow or hostile clients?)", t->w->id,
+		    slot_share(t->w), t->w->limits->max);
+	return c;
 }
 
 static void
@@ -348,7 +410,7 @@ tcp_accept(evutil_socket_t lfd, short what, void *arg)
 {
 	struct tcp_listener *l = arg;
 	struct fd_tcp *t = l->t;
-	struct tcp_conn *victim;
+	struct tcp_conn *victim, *c;
 	struct sockaddr_storage ss;
 	socklen_t sslen = sizeof(ss);
 	int fd;
@@ -385,26 +447,42 @@ tcp_accept(evutil_socket_t lfd, short what, void *arg)
 		return;
 	}
 
+	if (!fd_tcp_sources_take(t->w->limits->sources, &ss)) {
+		if (warn_due(&t->last_source_warn))
+			log_warnx("worker %d: a client holds tcp.max_per_source "
+			    "connections: refusing more from it", t->w->id);
+		close(fd);
+		return;
+	}
 	if (!slot_take(t)) {
-		if ((victim = TAILQ_FIRST(&t->idle)) == NULL) {
-			cap_warn(t);
+		if ((victim = pick_victim(t)) == NULL) {
+			/* Cannot happen: a share is at least one. */
 			fd_counter_add(&t->stats.tcp_refused, 1);
+			fd_tcp_sources_release(t->w->limits->sources, &ss);
 			close(fd);
 			return;
 		}
 		fd_counter_add(&t->stats.tcp_evicted, 1);
 		/* Its slot passes straight to the newcomer. */
-		log_debug("tcp: at tcp_max_clients, closing oldest idle "
-		    "connection");
+		log_debug("tcp: at tcp.max_clients, closing the %s connection",
+		    victim->state == CONN_IDLE ? "oldest idle" : "slowest");
 		conn_close(victim, true);
 	}
 	fd_counter_add(&t->stats.tcp_accepted, 1);
-	if (!conn_new(t, fd, &ss)) {
+	if ((c = conn_new(t, fd, &ss)) == NULL) {
 		log_warnx("worker %d: out of memory for a tcp connection",
 		    t->w->id);
 		close(fd);
 		slot_release(t);
+		fd_tcp_sources_release(t->w->limits->sources, &ss);
+		return;
 	}
+	/*
+	 * A client mostly sends its query right behind the handshake: read
+	 * it now, so the newcomer is busy (or answered) before another
+	 * newcomer could close it as the oldest idle connection.
+	 */
+	conn_read(fd, EV_READ, c);
 }
 
 static void
@@ -426,7 +504,8 @@ fd_tcp_init(struct fd_worker *w)
 		return FD_ENOMEM;
 	t->w = w;
 	LIST_INIT(&t->conns);
-	TAILQ_INIT(&t->idle);
+	TAILQ_INIT(&t->by_state[CONN_IDLE]);
+	TAILQ_INIT(&t->by_state[CONN_BUSY]);
 	for (i = 0; i < w->nsock; i++) {
 		l = &t->lis[i];
 		l->t = t;

@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <sys/time.h>
 
+#include "flipdns/daemon/tcp_sources.h"
 #include "flipdns/dns/answer.h"
 #include "flipdns/dns/stats.h"
 #include "flipdns/conf/config.h"
@@ -48,6 +49,8 @@ struct fd_tcp_limits {
 	unsigned max;               /* cfg->tcp_max_clients, split over: */
 	unsigned workers;           /* cfg->workers */
 	struct timeval idle;        /* cfg->tcp_idle_timeout */
+	struct timeval query;       /* cfg->tcp_query_timeout */
+	struct fd_tcp_sources *sources;  /* per-source counts; NULL: no cap */
 };
 
 struct fd_worker {

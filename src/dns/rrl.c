@@ -6,17 +6,15 @@
  * integers: a bucket holds at most rate * 1000 of them (at most 10^6,
  * since rrl.rate <= 1000 in config; any uint32 rate up to 4 * 10^6 fits).
  */
-#include <endian.h>
-#include <errno.h>
 #include <netinet/in.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 #include <time.h>
 
 #include "flipdns/dns/dnswire.h"
 #include "flipdns/dns/rrl.h"
+#include "flipdns/util/siphash.h"
 
 /* One answer, in tokens. */
 #define TOKEN 1000u
@@ -72,71 +70,6 @@ struct fd_rrl {
 	struct bucket b[];
 };
 
-/*
- * SipHash-2-4 (Aumasson, Bernstein) of a message, the key as two 64-bit
- * words.  A keyed PRF: without the key, which keys share a bucket cannot
- * be predicted from outside.
- */
-#define ROTL(x, b) (uint64_t)(((x) << (b)) | ((x) >> (64 - (b))))
-#define SIPROUND                                                          \
-	do {                                                              \
-		v0 += v1; v1 = ROTL(v1, 13); v1 ^= v0; v0 = ROTL(v0, 32);  \
-		v2 += v3; v3 = ROTL(v3, 16); v3 ^= v2;                     \
-		v0 += v3; v3 = ROTL(v3, 21); v3 ^= v0;                     \
-		v2 += v1; v1 = ROTL(v1, 17); v1 ^= v2; v2 = ROTL(v2, 32);  \
-	} while (0)
-
-static uint64_t
-siphash(uint64_t k0, uint64_t k1, const uint8_t *p, size_t len)
-{
-	uint64_t v0 = k0 ^ UINT64_C(0x736f6d6570736575);
-	uint64_t v1 = k1 ^ UINT64_C(0x646f72616e646f6d);
-	uint64_t v2 = k0 ^ UINT64_C(0x6c7967656e657261);
-	uint64_t v3 = k1 ^ UINT64_C(0x7465646279746573);
-	uint64_t m, last = (uint64_t)len << 56;
-	size_t i, tail = len & 7;
-
-	for (i = 0; i + 8 <= len; i += 8) {
-		memcpy(&m, p + i, 8);
-		m = le64toh(m);
-		v3 ^= m;
-		SIPROUND;
-		SIPROUND;
-		v0 ^= m;
-	}
-	for (size_t j = 0; j < tail; j++)
-		last |= (uint64_t)p[i + j] << (8 * j);
-	v3 ^= last;
-	SIPROUND;
-	SIPROUND;
-	v0 ^= last;
-	v2 ^= 0xff;
-	SIPROUND;
-	SIPROUND;
-	SIPROUND;
-	SIPROUND;
-	return v0 ^ v1 ^ v2 ^ v3;
-}
-
-static enum fd_err
-random_seed(uint64_t seed[2])
-{
-	uint8_t *p = (uint8_t *)seed;
-	size_t got = 0;
-	ssize_t n;
-
-	while (got < 2 * sizeof(uint64_t)) {
-		n = getrandom(p + got, 2 * sizeof(uint64_t) - got, 0);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return FD_ESYS;
-		}
-		got += (size_t)n;
-	}
-	return FD_OK;
-}
-
 enum fd_err
 fd_rrl_new(uint32_t rate, uint32_t slip, size_t nbuckets,
     const uint64_t seed[2], struct fd_rrl **out)
@@ -157,7 +90,7 @@ fd_rrl_new(uint32_t rate, uint32_t slip, size_t nbuckets,
 		n <<= 1;
 	if (seed != NULL)
 		memcpy(key, seed, sizeof(key));
-	else if ((err = random_seed(key)) != FD_OK)
+	else if ((err = fd_siphash_key(key)) != FD_OK)
 		return err;
 
 	/* calloc: every bucket unused (key 0); pages are touched as used. */
@@ -254,7 +187,7 @@ answer_key(const struct fd_rrl *r, const struct sockaddr *peer,
 	if ((n = put_prefix(peer, m)) == 0)
 		return 0;
 	m[n] = (uint8_t)classify(ans, len, m + n + 1, &name_len);
-	h = siphash(r->k0, r->k1, m, n + 1 + name_len);
+	h = fd_siphash(r->k0, r->k1, m, n + 1 + name_len);
 	return h != 0 ? h : 1;
 }
 

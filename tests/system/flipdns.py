@@ -67,7 +67,9 @@ OPTIONAL_SETTINGS = {
     "ns_ttl": "zone.ns_ttl",
     "edns_udp_size": "edns.udp_size",
     "tcp_idle_timeout": "tcp.idle_timeout",
+    "tcp_query_timeout": "tcp.query_timeout",
     "tcp_max_clients": "tcp.max_clients",
+    "tcp_max_per_source": "tcp.max_per_source",
     "chaos_enabled": "chaos.enabled",
     "chaos_id": "chaos.id",
     "log_queries": "log.queries",
@@ -151,9 +153,9 @@ class Daemon:
     so the daemon's 3600); nameservers, a list of (name, [addresses])
     (default: ns1.ORIGIN on 127.0.0.1 and ::1); and, written only when
     given, the keys of OPTIONAL_SETTINGS (ns_ttl, edns_udp_size,
-    tcp_idle_timeout, tcp_max_clients, chaos_enabled, chaos_id,
-    log_queries, map_size, user, rrl_rate, rrl_slip, history_keep_rows,
-    history_keep_days).
+    tcp_idle_timeout, tcp_query_timeout, tcp_max_clients,
+    tcp_max_per_source, chaos_enabled, chaos_id, log_queries, map_size,
+    user, rrl_rate, rrl_slip, history_keep_rows, history_keep_days).
 
     Rate limiting is on by default in the daemon (200 answers a second),
     and the tests query from loopback far faster than that: rrl_rate is

@@ -13,8 +13,9 @@ smaller of its size and ours) goes out as header + question (+ OPT) with
 TC=1, and in full over TCP.
 
 TCP (RFC 7766): pipelined queries answered in order, queries arriving in
-pieces, the idle timeout, and the connection cap closing the oldest idle
-connection to serve a new client.
+pieces, the idle and query timeouts, and the connection cap closing the
+oldest idle connection to serve a new client (test_fault_slow_tcp.py:
+slow clients).
 """
 
 import random
@@ -531,15 +532,17 @@ def test_tcp_idle_timeout(daemon):
     assert serving(d, tcp=True)
 
 
-# Seconds between the bytes of a trickled query: well within the idle
+# Seconds between the bytes of a trickled query: well within the query
 # timeout (1 s), and the whole query takes longer than CLOSE_GUARD.
 TRICKLE = 0.3
 
 
-@pytest.mark.daemon(tcp_idle_timeout=1)
-def test_tcp_trickling_client_closed_at_idle_timeout(daemon):
+@pytest.mark.daemon(tcp_idle_timeout=1, tcp_query_timeout=1)
+def test_tcp_trickling_client_closed_at_query_timeout(daemon):
     """Progress is a whole query: a byte now and then does not keep a
-    connection (tcp.c), so a slow trickle cannot hold a slot."""
+    connection (tcp.c); a query must arrive whole within
+    tcp.query_timeout of its first byte, so a slow trickle cannot hold a
+    slot."""
     d = daemon
     wire = frame(make(d.origin, "SOA").to_wire())
     assert (len(wire) - 1) * TRICKLE > CLOSE_GUARD + 2, len(wire)

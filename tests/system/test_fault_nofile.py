@@ -12,7 +12,8 @@ Rules (README "Security model", tcp.max_clients; daemon/nofile.c):
   - at most 64 control connections at once: one more is told "busy".
 
 The limits are set on the daemon alone with prlimit(1) (util-linux); the
-test process raises its own soft limit to hold the flood.
+test process raises its own soft limit to hold the flood, which comes
+from one address (so tcp.max_per_source is off here).
 """
 
 import errno
@@ -143,7 +144,7 @@ def test_soft_limit_is_raised_to_hard_and_control_gets_in():
     clients (the review's attack) and the switch still goes through.  On
     a daemon that kept the soft limit, accept() on the control socket
     fails with EMFILE and flipctl times out."""
-    d = limited("256:4096", tcp_idle_timeout=3600)
+    d = limited("256:4096", tcp_idle_timeout=3600, tcp_max_per_source=0)
     idle = []
     try:
         d.start()
@@ -167,7 +168,8 @@ def test_reserve_holds_at_the_largest_tcp_max_clients():
     that fits): twice that many idle clients, and operators still get in,
     several at once."""
     n = fitting_max_clients("256:256")
-    d = limited("256:256", tcp_max_clients=n, tcp_idle_timeout=3600)
+    d = limited("256:256", tcp_max_clients=n, tcp_idle_timeout=3600,
+                tcp_max_per_source=0)
     idle, ctl = [], []
     try:
         d.start()

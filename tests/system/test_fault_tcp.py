@@ -95,7 +95,10 @@ def daemon_fds(d):
     return len(os.listdir("/proc/%d/fd" % d.proc.pid))
 
 
-@pytest.mark.daemon(tcp_idle_timeout=IDLE_TIMEOUT, workers=WORKERS)
+# All from 127.0.0.1: the per-source cap (tcp.max_per_source) is off here,
+# so the flood fills tcp.max_clients (test_fault_slow_tcp.py tests the cap).
+@pytest.mark.daemon(tcp_idle_timeout=IDLE_TIMEOUT, workers=WORKERS,
+                    tcp_max_per_source=0)
 def test_idle_tcp_flood_does_not_stop_udp_or_new_tcp(daemon):
     d = daemon
     d.ctl("app", "add", "web1", "--addr", "192.0.2.10")

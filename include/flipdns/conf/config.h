@@ -84,7 +84,9 @@ struct fd_config {
 
 	/* tcp: */
 	uint32_t tcp_idle_timeout;           /* seconds, 1..3600, default 10 */
+	uint32_t tcp_query_timeout;          /* seconds, 1..60, default 2 */
 	uint32_t tcp_max_clients;            /* 1..100000, default 1000 */
+	uint32_t tcp_max_per_source;         /* per /32 or /64, default 64, 0 = no cap */
 
 	/* chaos: answer CH TXT version.bind / id.server; off by default */
 	bool chaos;

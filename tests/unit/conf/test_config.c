@@ -212,6 +212,8 @@ assert_defaults(const struct fd_config *cfg)
 	assert_int_equal(cfg->edns_udp_size, 1232);
 	assert_int_equal(cfg->tcp_idle_timeout, 10);
 	assert_int_equal(cfg->tcp_max_clients, 1000);
+	assert_int_equal(cfg->tcp_query_timeout, 2);
+	assert_int_equal(cfg->tcp_max_per_source, 64);
 	assert_false(cfg->chaos);
 	gethostname(host, sizeof(host) - 1);
 	assert_string_equal(cfg->chaos_id, host);
@@ -278,7 +280,8 @@ test_every_key(void **state)
 	    "  allow_gids: [root, 50]\n"
 	    "workers: 8\n"
 	    "edns: {udp_size: 4096}\n"
-	    "tcp: {idle_timeout: 30, max_clients: 5000}\n"
+	    "tcp: {idle_timeout: 30, query_timeout: 5, max_clients: 5000, "
+	    "max_per_source: 0}\n"
 	    "chaos: {enabled: true, id: dns-1}\n"
 	    "log: {syslog: yes, queries: on}\n"
 	    "rrl: {rate: 20, slip: 0}\n"
@@ -319,6 +322,8 @@ test_every_key(void **state)
 	assert_int_equal(cfg.edns_udp_size, 4096);
 	assert_int_equal(cfg.tcp_idle_timeout, 30);
 	assert_int_equal(cfg.tcp_max_clients, 5000);
+	assert_int_equal(cfg.tcp_query_timeout, 5);
+	assert_int_equal(cfg.tcp_max_per_source, 0);
 	assert_true(cfg.chaos);
 	assert_string_equal(cfg.chaos_id, "dns-1");
 	assert_true(cfg.log_syslog);

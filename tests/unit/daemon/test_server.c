@@ -2,7 +2,8 @@
  * test_server.c - the network layer end to end on loopback: a real store,
  * a real zone, fd_answer, worker threads; queries over UDP and TCP (v4 and
  * v6), TCP pipelining and split writes, malformed input, the idle timeout
- * and the tcp_max_clients cap with eviction of the oldest idle connection.
+ * and the tcp_max_clients cap with eviction of the oldest idle connection,
+ * else the slowest busy one.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -125,6 +126,7 @@ make_config(struct fd_config *cfg, int workers)
 	cfg->workers = workers;
 	cfg->edns_udp_size = 1232;
 	cfg->tcp_idle_timeout = 10;
+	cfg->tcp_query_timeout = 2;
 	cfg->tcp_max_clients = 100;
 	cfg->log_queries = true;
 }
@@ -643,6 +645,8 @@ static void
 test_tcp_max_clients(void **state)
 {
 	struct fixture f;
+	uint8_t q[512], ans[65535];
+	size_t qlen, len;
 	int a, b, c, d;
 
 	fixture_open(&f, 1, 10, 2);
@@ -657,12 +661,22 @@ test_tcp_max_clients(void **state)
 	assert_closed(a);
 	tcp_one(b, 0x0504);
 
-	/* b and c in the middle of a query: nothing to evict, d refused. */
-	write_all(b, (const uint8_t *)"\0", 1);
-	write_all(c, (const uint8_t *)"\0", 1);
+	/*
+	 * b, then c, in the middle of a query: none idle.  The newcomer is
+	 * served all the same (RFC 7766 6.2), b's slot taken: the slowest,
+	 * busy the longest.  c goes on.
+	 */
+	qlen = frame_query(q, 0x0506, T_SOA);
+	write_all(b, q, 1);
+	msleep(100);
+	write_all(c, q, 1);
 	msleep(100);
 	d = client_socket(AF_INET, SOCK_STREAM, f.port);
-	assert_closed(d);
+	tcp_one(d, 0x0505);
+	assert_closed(b);
+	write_all(c, q + 1, qlen - 1);
+	len = read_frame(c, ans);
+	check_answer(ans, len, 0x0506, T_SOA);
 
 	close(a);
 	close(b);
