@@ -19,7 +19,10 @@
 
 #include "flipctl.h"
 
-/* The daemon's payload limit (FD_PAYLOAD_MAX): 1 GiB. */
+/*
+ * The protocol's payload limit (FD_PAYLOAD_MAX): 1 GiB.  The daemon's
+ * own, control.max_payload, may be lower: it says so when it refuses.
+ */
 #define CTL_IMPORT_MAX  ((size_t)1 << 30)
 
 /* All of path ("-": stdin) into p->data (malloc'd).  Reports failures. */

@@ -74,6 +74,13 @@ static const struct key keys[] = {
 	    CNT(n_allow_uids)},
 	{"control.allow_gids", T_GIDS, 0, 0, 0, 0, NULL, CFG(allow_gids),
 	    CNT(n_allow_gids)},
+	/*
+	 * An import is held whole while it is checked and committed: 64M is
+	 * about 1M groups of YAML (~35-60 bytes each); the ceiling, 1G, is
+	 * what the protocol allows (FD_PAYLOAD_MAX).
+	 */
+	{"control.max_payload", T_SIZE, 0, KiB, GiB, 64 * MiB, NULL,
+	    CFG(control_max_payload), 0},
 	{"workers", T_U32, 0, 1, 64, 2, NULL, CFG(workers), 0},
 	/* 1232: the DNS flag day 2020 size that avoids IP fragmentation */
 	{"edns.udp_size", T_U32, 0, 512, FD_UDP_SIZE_MAX, 1232, NULL,

@@ -44,7 +44,15 @@ request_push(struct conn *c, json_t *req, json_t *resp, struct fd_payload *in)
 	if (in != NULL)
 		r->in = *in;
 	TAILQ_INSERT_TAIL(&c->requests, r, entry);
+	c->nrequests++;
 	return r;
+}
+
+static void
+request_remove(struct conn *c, struct request *r)
+{
+	TAILQ_REMOVE(&c->requests, r, entry);
+	c->nrequests--;
 }
 
 static void
@@ -175,8 +183,19 @@ run_read(struct conn *c, struct request *r)
 	r->state = REQ_DONE;
 }
 
-void
-conn_advance(struct conn *c)
+/* Unsent output past which the connection's requests wait (control.h). */
+static bool
+output_full(const struct conn *c)
+{
+	return evbuffer_get_length(bufferevent_get_output(c->bev)) >=
+	    FD_CONTROL_OUT_HIGH;
+}
+
+static void conn_parse(struct conn *c);
+
+/* Answer the requests at the head that can be answered now, in order. */
+static void
+run_requests(struct conn *c)
 {
 	struct request *r;
 
@@ -184,12 +203,15 @@ conn_advance(struct conn *c)
 	    (r = TAILQ_FIRST(&c->requests)) != NULL) {
 		if (r->state == REQ_SUBMITTED)
 			return;    /* its commit comes first */
+		/* Backpressure: more once the peer has read (conn_write). */
+		if (output_full(c))
+			return;
 		if (r->state == REQ_NEW) {
 			if (fd_command_writes(r->cmd)) {
 				submit_writes(c, r);
 				continue;
 			} else if (fd_command_streams(r->cmd)) {
-				TAILQ_REMOVE(&c->requests, r, entry);
+				request_remove(c, r);
 				if (stream_start(c, r) != FD_OK)
 					conn_send(c, r->resp, NULL);
 				request_free(r);
@@ -197,25 +219,66 @@ conn_advance(struct conn *c)
 			} else
 				run_read(c, r);
 		}
-		TAILQ_REMOVE(&c->requests, r, entry);
+		request_remove(c, r);
 		conn_send(c, r->resp, &r->out);
 		request_free(r);
 	}
-	if (!c->dead && c->close_after_write && TAILQ_EMPTY(&c->requests) &&
-	    c->stream == NULL)
-		bufferevent_enable(c->bev, EV_WRITE);
 }
 
-static void
-conn_read(struct bufferevent *bev, void *arg)
+void
+conn_advance(struct conn *c)
 {
-	struct conn *c = arg;
+	int before;
+
+	/* Answer, then let in what was held back, while that goes on. */
+	for (;;) {
+		run_requests(c);
+		if (c->dead || c->stream != NULL || c->close_after_write ||
+		    output_full(c) || c->nrequests >= FD_CONTROL_QUEUE_MAX)
+			break;
+		before = c->nrequests;
+		conn_parse(c);
+		if (c->nrequests == before)
+			break;
+	}
+	if (c->dead)
+		return;
+	if (c->close_after_write && TAILQ_EMPTY(&c->requests) &&
+	    c->stream == NULL) {
+		bufferevent_enable(c->bev, EV_WRITE);
+		return;
+	}
+	/*
+	 * Read more only while the peer reads what it asked for: a client
+	 * that sends without reading stops being read once its answers fill
+	 * FD_CONTROL_OUT_HIGH or its requests fill FD_CONTROL_QUEUE_MAX, and
+	 * its socket buffer then blocks it, not our memory.  conn_write
+	 * takes it up again when the output drains.
+	 */
+	if (c->close_after_write)
+		return;
+	if (output_full(c) || c->nrequests >= FD_CONTROL_QUEUE_MAX)
+		bufferevent_disable(c->bev, EV_READ);
+	else
+		bufferevent_enable(c->bev, EV_READ);
+}
+
+/*
+ * Turn what has arrived into requests, in order, while the queue has
+ * room; the rest stays in the input buffer until conn_advance lets more
+ * in.  A payload is taken once it is all there (at most
+ * control.max_payload: checked when its request line arrives).
+ */
+static void
+conn_parse(struct conn *c)
+{
+	struct bufferevent *bev = c->bev;
 	struct evbuffer *in = bufferevent_get_input(bev);
 	json_error_t jerr;
-	size_t len;
+	size_t len, max_payload = c->ctl->env->cfg->control_max_payload;
 	char *line;
 
-	for (;;) {
+	while (!c->close_after_write && c->nrequests < FD_CONTROL_QUEUE_MAX) {
 		if (c->awaiting != NULL) {
 			struct fd_payload pl;
 
@@ -262,11 +325,25 @@ conn_read(struct bufferevent *bev, void *arg)
 				    "%d: %s", jerr.column, jerr.text);
 				queue_error(c, NULL, msg);
 			} else if (plen != NULL && (!json_is_integer(plen) ||
-			    json_integer_value(plen) < 0 ||
-			    (size_t)json_integer_value(plen) > FD_PAYLOAD_MAX)) {
+			    json_integer_value(plen) < 0)) {
 				/* no way to know where the next request starts */
 				queue_error(c, json_object_get(req, "id"),
 				    "bad payload length");
+				json_decref(req);
+				c->close_after_write = true;
+				bufferevent_disable(bev, EV_READ);
+				free(line);
+				break;
+			} else if (plen != NULL &&
+			    (uint64_t)json_integer_value(plen) > max_payload) {
+				/* said before a byte of it is buffered */
+				char msg[160];
+
+				snprintf(msg, sizeof(msg), "payload of %lld bytes "
+				    "is over control.max_payload (%zu bytes)",
+				    (long long)json_integer_value(plen),
+				    max_payload);
+				queue_error(c, json_object_get(req, "id"), msg);
 				json_decref(req);
 				c->close_after_write = true;
 				bufferevent_disable(bev, EV_READ);
@@ -281,9 +358,19 @@ conn_read(struct bufferevent *bev, void *arg)
 		}
 		free(line);
 	}
-	conn_advance(c);
 }
 
+static void
+conn_read(struct bufferevent *bev, void *arg)
+{
+	conn_advance(arg);
+}
+
+/*
+ * The output drained to FD_CONTROL_OUT_LOW (the write low watermark; 0
+ * once the connection is to close, so that it closes with all of it
+ * sent): more of a stream, or the requests and bytes held back.
+ */
 static void
 conn_write(struct bufferevent *bev, void *arg)
 {
@@ -295,9 +382,15 @@ conn_write(struct bufferevent *bev, void *arg)
 	}
 	if (c->close_after_write && TAILQ_EMPTY(&c->requests) &&
 	    c->nsubmitted == 0) {
+		if (evbuffer_get_length(bufferevent_get_output(bev)) > 0) {
+			bufferevent_setwatermark(bev, EV_WRITE, 0, 0);
+			return;
+		}
 		c->dead = true;
 		conn_free(c);
+		return;
 	}
+	conn_advance(c);
 }
 
 static void
@@ -322,7 +415,7 @@ conn_free(struct conn *c)
 
 	stream_free(c);
 	while ((r = TAILQ_FIRST(&c->requests)) != NULL) {
-		TAILQ_REMOVE(&c->requests, r, entry);
+		request_remove(c, r);
 		request_free(r);
 	}
 	LIST_REMOVE(c, entry);
@@ -419,6 +512,7 @@ control_accept(struct evconnlistener *l, evutil_socket_t fd,
 		return;
 	}
 	bufferevent_setcb(c->bev, conn_read, conn_write, conn_event, c);
+	bufferevent_setwatermark(c->bev, EV_WRITE, FD_CONTROL_OUT_LOW, 0);
 	if (!peer_allowed(ctl->env->cfg, cred.uid, cred.gid)) {
 		log_warnx("control: refused peer uid %u gid %u pid %d",
 		    (unsigned)cred.uid, (unsigned)cred.gid, (int)cred.pid);

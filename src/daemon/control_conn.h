@@ -48,6 +48,7 @@ struct conn {
 	gid_t gid;
 	pid_t pid;
 	struct request_list requests;
+	int nrequests;     /* on requests: at most FD_CONTROL_QUEUE_MAX */
 	int nsubmitted;    /* requests the writer still holds */
 	struct stream *stream;     /* an export being sent, or NULL */
 	bool dead;         /* peer gone; free once the writer let go */

@@ -191,7 +191,8 @@ stream_free(struct conn *c)
 	c->stream = NULL;
 	c->ctl->nstreams--;
 	if (!c->dead)
-		bufferevent_setwatermark(c->bev, EV_WRITE, 0, 0);
+		bufferevent_setwatermark(c->bev, EV_WRITE, FD_CONTROL_OUT_LOW,
+		    0);
 }
 
 enum fd_err

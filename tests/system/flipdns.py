@@ -56,7 +56,7 @@ zone:
 {nameservers}
 listen: {listen}
 storage: {{path: {storage}{storage_extra}}}
-control: {{socket: {socket}, allow_uids: {allow_uids}, allow_gids: {allow_gids}}}
+control: {{socket: {socket}, allow_uids: {allow_uids}, allow_gids: {allow_gids}{control_extra}}}
 workers: {workers}
 """
 
@@ -76,6 +76,7 @@ OPTIONAL_SETTINGS = {
     "log_level": "log.level",
     "metrics_listen": "metrics.listen",
     "map_size": "storage.map_size",
+    "control_max_payload": "control.max_payload",
     "user": "user",
     "rrl_rate": "rrl.rate",
     "rrl_slip": "rrl.slip",
@@ -155,7 +156,8 @@ class Daemon:
     given, the keys of OPTIONAL_SETTINGS (ns_ttl, edns_udp_size,
     tcp_idle_timeout, tcp_query_timeout, tcp_max_clients,
     tcp_max_per_source, chaos_enabled, chaos_id, log_queries, map_size,
-    user, rrl_rate, rrl_slip, history_keep_rows, history_keep_days).
+    control_max_payload, user, rrl_rate, rrl_slip, history_keep_rows,
+    history_keep_days).
 
     Rate limiting is on by default in the daemon (200 answers a second),
     and the tests query from loopback far faster than that: rrl_rate is
@@ -213,6 +215,8 @@ class Daemon:
                              for k, v in sections.pop("zone", []))
         storage_extra = "".join(", %s: %s" % (k, q(v))
                                 for k, v in sections.pop("storage", []))
+        control_extra = "".join(", %s: %s" % (k, q(v))
+                                for k, v in sections.pop("control", []))
         soa_extra = ""
         if self.settings["soa_ttl"] is not None:
             soa_extra = ", ttl: %d" % self.settings["soa_ttl"]
@@ -229,7 +233,7 @@ class Daemon:
                 workers=self.settings["workers"],
                 minimum=self.settings["minimum"], soa_extra=soa_extra,
                 nameservers=nameservers, zone_extra=zone_extra,
-                storage_extra=storage_extra))
+                storage_extra=storage_extra, control_extra=control_extra))
             for key, value in top:
                 f.write("%s: %s\n" % (key, q(value)))
             for section, items in sections.items():

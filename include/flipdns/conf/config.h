@@ -76,6 +76,7 @@ struct fd_config {
 	uid_t allow_uids[FD_CONF_MAX_IDS];
 	int n_allow_gids;
 	gid_t allow_gids[FD_CONF_MAX_IDS];
+	uint64_t control_max_payload;        /* bytes, 1K..1G, default 64M */
 
 	int workers;                         /* 1..64, default 2 */
 

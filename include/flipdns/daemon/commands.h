@@ -29,7 +29,11 @@
  * "payload": N is followed by exactly N bytes (import's YAML in, export's
  * zone file out), so big documents skip JSON string escaping.
  */
-#define FD_PAYLOAD_MAX ((size_t)1 << 30)   /* 1 GiB: ~15M groups of YAML */
+/*
+ * The most the protocol allows: 1 GiB, ~15M groups of YAML.  The daemon
+ * takes at most control.max_payload (64 MiB by default, this at most).
+ */
+#define FD_PAYLOAD_MAX ((size_t)1 << 30)
 struct fd_payload {
 	char *data;      /* malloc'd, owned by whoever holds the struct */
 	size_t len;

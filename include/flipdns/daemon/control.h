@@ -28,6 +28,22 @@
  */
 #define FD_CONTROL_MAX_CONNS 64
 
+/*
+ * Backpressure, per connection: requests read ahead of their turn, and
+ * answers not yet taken by the peer.  Past either the connection is not
+ * read (its socket buffer fills and its writes block: the kernel holds
+ * the backlog, not our heap) and queued requests wait; once the peer has
+ * read its answers down to OUT_LOW both go on.  16 requests keep a
+ * pipelining script busy; 1 MiB holds several pages of any list and is
+ * many times what a socket buffer passes at once.  The most a connection
+ * holds is then about OUT_HIGH, one answer (a page of up to 10,000
+ * groups is a few MiB) and 16 request lines, so even 64 connections
+ * stay far below the memory of one large import.
+ */
+#define FD_CONTROL_QUEUE_MAX 16
+#define FD_CONTROL_OUT_HIGH (1024 * 1024)
+#define FD_CONTROL_OUT_LOW (256 * 1024)
+
 struct fd_control;
 
 struct fd_writer;
