@@ -26,6 +26,7 @@ enum ctl_exit {
 	CTL_EFAIL = 1,      /* the daemon answered with an error */
 	CTL_EUSAGE = 2,     /* bad command line; nothing was sent */
 	CTL_EUNREACH = 3,   /* no connection, or no answer */
+	CTL_EDENIED = 4,    /* permission denied: by the socket or the daemon */
 };
 
 /*
@@ -175,7 +176,8 @@ int ctl_parse_uint(const char *s, unsigned long max, unsigned long *out);
  * reference to the reply's result and, when out is not NULL, out->data
  * is the reply's payload (malloc'd, the caller frees it; NULL when the
  * reply has none).  Reports errors on stderr and returns CTL_EFAIL
- * (error response) or CTL_EUNREACH.
+ * (error response), CTL_EDENIED (permission denied, with a hint) or
+ * CTL_EUNREACH.
  */
 int ctl_call(const struct ctl *c, const char *cmd, json_t *args,
     const struct ctl_payload *in, json_t **result, struct ctl_payload *out);

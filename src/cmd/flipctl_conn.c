@@ -11,9 +11,11 @@
  * read: a failed write is not the end, the reply may still be waiting.
  */
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #include <errno.h>
+#include <grp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -230,6 +232,36 @@ short_stream:
 	return rc;
 }
 
+/* The error's protocol code, "" when it has none. */
+static const char *
+code_of(json_t *err)
+{
+	const char *code = json_string_value(json_object_get(err, "code"));
+
+	return code != NULL ? code : "";
+}
+
+/*
+ * The socket would not let us connect: say who may (its mode and group,
+ * which the daemon set from control.socket_mode and socket_group).
+ */
+static void
+hint_socket_denied(const char *path)
+{
+	struct stat sb;
+	struct group *gr;
+
+	if (stat(path, &sb) != 0)
+		return;
+	gr = getgrgid(sb.st_gid);
+	fprintf(stderr, "flipctl: hint: %s is mode %04o, group %s (%u): "
+	    "connecting needs that group (control.socket_group in flipdnsd's "
+	    "config) or the owner's user, and then a place in "
+	    "control.allow_uids/allow_gids or read_uids/read_gids\n", path,
+	    (unsigned)(sb.st_mode & 07777), gr != NULL ? gr->gr_name : "-",
+	    (unsigned)sb.st_gid);
+}
+
 /* Turn the reply into *result (and *out), or report the daemon's error. */
 static int
 decode_reply(struct reader *r, size_t linelen, json_t **result,
@@ -258,6 +290,13 @@ decode_reply(struct reader *r, size_t linelen, json_t **result,
 			msg = "request failed (no message)";
 		fprintf(stderr, "flipctl: %s\n", msg);
 		rc = CTL_EFAIL;
+		if (strcmp(code_of(err), "denied") == 0) {
+			fprintf(stderr, "flipctl: hint: an administrator can "
+			    "list your user or one of your groups in flipdnsd's "
+			    "control.allow_uids/allow_gids (changes) or "
+			    "control.read_uids/read_gids (reading only)\n");
+			rc = CTL_EDENIED;
+		}
 		goto done;
 	}
 	if ((plen = json_object_get(reply, "payload")) != NULL) {
@@ -323,8 +362,14 @@ ctl_call(const struct ctl *c, const char *cmd, json_t *args,
 		goto done;
 	}
 	if ((r.fd = connect_socket(c->socket)) == -1) {
+		int e = errno;
+
 		fprintf(stderr, "flipctl: cannot connect to %s: %s\n",
-		    c->socket, strerror(errno));
+		    c->socket, strerror(e));
+		if (e == EACCES || e == EPERM) {
+			hint_socket_denied(c->socket);
+			rc = CTL_EDENIED;
+		}
 		goto done;
 	}
 	/* A failed write is not reported: the daemon may have answered. */

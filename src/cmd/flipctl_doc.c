@@ -21,6 +21,10 @@ const struct ctl_exit_doc ctl_exit_docs[] = {
 	{CTL_EUNREACH, "daemon unreachable", "the daemon could not be reached "
 	    "or did not answer in time, or its answer (an export, a backup) "
 	    "was cut short"},
+	{CTL_EDENIED, "permission denied", "the control socket's mode and "
+	    "group, or the daemon's control.allow_uids/allow_gids (and "
+	    "read_uids/read_gids for reading), do not let this user in; a "
+	    "hint says which setting would"},
 	{0, NULL, NULL},
 };
 

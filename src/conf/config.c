@@ -74,6 +74,21 @@ static const struct key keys[] = {
 	    CNT(n_allow_uids)},
 	{"control.allow_gids", T_GIDS, 0, 0, 0, 0, NULL, CFG(allow_gids),
 	    CNT(n_allow_gids)},
+	/* may run read commands only (list, show, status, history, export) */
+	{"control.read_uids", T_UIDS, 0, 0, 0, 0, NULL, CFG(read_uids),
+	    CNT(n_read_uids)},
+	{"control.read_gids", T_GIDS, 0, 0, 0, 0, NULL, CFG(read_gids),
+	    CNT(n_read_gids)},
+	/* unset (FD_CONF_GID_UNSET): the primary group of `user:` */
+	{"control.socket_group", T_GID, 0, 0, 0, FD_CONF_GID_UNSET, NULL,
+	    CFG(control_socket_group), 0},
+	/*
+	 * Who may connect at all: 0660 is the owner and the group.  The
+	 * owner must keep read and write (0600): flipctl as the service
+	 * user; more than 0777's permission bits means nothing to a socket.
+	 */
+	{"control.socket_mode", T_MODE, 0, 0600, 0777, 0660, NULL,
+	    CFG(control_socket_mode), 0},
 	/*
 	 * An import is held whole while it is checked and committed: 64M is
 	 * about 1M groups of YAML (~35-60 bytes each); the ceiling, 1G, is

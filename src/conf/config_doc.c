@@ -74,6 +74,13 @@ type_text(const struct key *k, char *out, size_t len)
 		snprintf(out, len, "list of group names or gids, %llu..%zu",
 		    (unsigned long long)k->min, cap);
 		break;
+	case T_GID:
+		snprintf(out, len, "group name or gid");
+		break;
+	case T_MODE:
+		snprintf(out, len, "octal permission bits, %04llo..%04llo",
+		    (unsigned long long)k->min, (unsigned long long)k->max);
+		break;
 	case T_NSLIST:
 		snprintf(out, len, "list of mappings {name, addresses}, "
 		    "%llu..%zu", (unsigned long long)k->min, cap);
@@ -98,6 +105,10 @@ default_text(const struct key *k, char *out, size_t len)
 		size_text(out, len, k->def);
 	else if (k->type == T_LOGLEVEL)
 		snprintf(out, len, "%s", log_level_name((enum log_level)k->def));
+	else if (k->type == T_MODE)
+		snprintf(out, len, "%04llo", (unsigned long long)k->def);
+	else if (k->type == T_GID && k->def == FD_CONF_GID_UNSET)
+		snprintf(out, len, "the group of user");
 	else if (cfg_is_number(k))
 		snprintf(out, len, "%llu", (unsigned long long)k->def);
 	else if (cfg_list_capacity(k) > 0)

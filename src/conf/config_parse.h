@@ -37,6 +37,8 @@ enum ktype {
 	T_LISTEN,	/* list of address[:port] */
 	T_UIDS,		/* list of uids or user names */
 	T_GIDS,		/* list of gids or group names */
+	T_GID,		/* one gid or group name */
+	T_MODE,		/* file permission bits in octal, e.g. 0660 */
 	T_NSLIST,	/* list of {name, addresses} */
 	T_LOGLEVEL,	/* debug, info, warning, error (log.h) */
 	T_ADDRPORT,	/* one address[:port], as a listen entry */

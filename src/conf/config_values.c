@@ -497,6 +497,27 @@ set_gid(struct ctx *c, const struct key *k, const char *path, yaml_node_t *n,
 	return rc;
 }
 
+/* Octal digits, with or without a leading 0, as chmod(1) takes them. */
+static enum fd_err
+set_mode(struct ctx *c, const struct key *k, const char *path, yaml_node_t *n,
+    void *dst, int idx)
+{
+	const char *s, *p;
+	uint64_t v = 0;
+	enum fd_err rc;
+
+	if ((rc = cfg_scalar(c, path, n, &s)) != FD_OK)
+		return rc;
+	for (p = s; *p >= '0' && *p <= '7' && v <= k->max; p++)
+		v = v * 8 + (uint64_t)(*p - '0');
+	if (p == s || *p != '\0' || v < k->min || v > k->max)
+		return cfg_err(c, &n->start_mark, "%s: '%s' is not a mode "
+		    "(octal, %04llo..%04llo)", path, s,
+		    (unsigned long long)k->min, (unsigned long long)k->max);
+	store_uint(dst, k->size, v);
+	return FD_OK;
+}
+
 struct type_ops {
 	setter set;
 	bool number;		/* default comes from def, not sdef */
@@ -517,6 +538,8 @@ static const struct type_ops types[] = {
 	    YAML_SCALAR_NODE},
 	[T_UIDS] = {set_uid, false, sizeof(uid_t), YAML_SCALAR_NODE},
 	[T_GIDS] = {set_gid, false, sizeof(gid_t), YAML_SCALAR_NODE},
+	[T_GID] = {set_gid, true, 0, YAML_SCALAR_NODE},
+	[T_MODE] = {set_mode, true, 0, YAML_SCALAR_NODE},
 	[T_NSLIST] = {cfg_set_ns, false, sizeof(struct fd_conf_ns),
 	    YAML_MAPPING_NODE},
 	[T_LOGLEVEL] = {set_loglevel, true, 0, YAML_SCALAR_NODE},

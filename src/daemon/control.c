@@ -41,6 +41,20 @@ request_push(struct conn *c, json_t *req, json_t *resp, struct fd_payload *in)
 		r->state = REQ_NEW;
 	else
 		r->state = REQ_DONE;
+	/* the read-only role: a change is refused, in its turn */
+	if (r->state == REQ_NEW && c->role != ROLE_WRITE &&
+	    fd_command_writes(r->cmd)) {
+		char msg[200];
+
+		log_warnx("control: uid %u may only read: a change refused",
+		    (unsigned)c->actor.uid);
+		snprintf(msg, sizeof(msg), "permission denied: uid %u may only "
+		    "read (control.read_uids/read_gids); changes need "
+		    "control.allow_uids/allow_gids", (unsigned)c->actor.uid);
+		r->resp = fd_command_error(json_object_get(req, "id"),
+		    FD_EDENIED, msg);
+		r->state = REQ_DONE;
+	}
 	if (in != NULL)
 		r->in = *in;
 	TAILQ_INSERT_TAIL(&c->requests, r, entry);
@@ -439,20 +453,6 @@ actor_of(uid_t uid, struct fd_actor *a)
 		snprintf(a->name, sizeof(a->name), "uid %u", (unsigned)uid);
 }
 
-static bool
-peer_allowed(const struct fd_config *cfg, uid_t uid, gid_t gid)
-{
-	if (uid == 0)
-		return true;
-	for (int i = 0; i < cfg->n_allow_uids; i++)
-		if (cfg->allow_uids[i] == uid)
-			return true;
-	for (int i = 0; i < cfg->n_allow_gids; i++)
-		if (cfg->allow_gids[i] == gid)
-			return true;
-	return false;
-}
-
 /*
  * Over FD_CONTROL_MAX_CONNS: one "busy" line, as much as the socket takes
  * at once (all of it: a new socket's buffer is empty), and close.  Its
@@ -513,17 +513,19 @@ control_accept(struct evconnlistener *l, evutil_socket_t fd,
 	}
 	bufferevent_setcb(c->bev, conn_read, conn_write, conn_event, c);
 	bufferevent_setwatermark(c->bev, EV_WRITE, FD_CONTROL_OUT_LOW, 0);
-	if (!peer_allowed(ctl->env->cfg, cred.uid, cred.gid)) {
+	if ((c->role = control_peer_role(fd, ctl->env->cfg, &cred)) ==
+	    ROLE_NONE) {
+		char msg[200];
+		json_t *e;
+
 		log_warnx("control: refused peer uid %u gid %u pid %d",
 		    (unsigned)cred.uid, (unsigned)cred.gid, (int)cred.pid);
-		{
-			json_t *e = fd_command_error(NULL, FD_EDENIED, "permission "
-			    "denied: uid not allowed by control.allow_uids/"
-			    "allow_gids");
-
-			conn_send(c, e, NULL);
-			json_decref(e);
-		}
+		snprintf(msg, sizeof(msg), "permission denied: uid %u is not "
+		    "in control.allow_uids/allow_gids or control.read_uids/"
+		    "read_gids, nor is any of its groups", (unsigned)cred.uid);
+		e = fd_command_error(NULL, FD_EDENIED, msg);
+		conn_send(c, e, NULL);
+		json_decref(e);
 		c->close_after_write = true;
 		bufferevent_enable(c->bev, EV_WRITE);
 		return;
@@ -614,6 +616,35 @@ socket_claim(const struct sockaddr_un *sun)
 	return FD_OK;
 }
 
+/*
+ * Who owns the socket: the `user:` the daemon runs as (so the socket is
+ * its own once root is gone), else whoever runs it; its group is
+ * control.socket_group, else that user's primary group.  Members of the
+ * group (and the owner) may connect, and are then checked by role
+ * (control_peer.c): the group is the first gate, the lists the second.
+ */
+static enum fd_err
+socket_owner(const struct fd_config *cfg, uid_t *owner, gid_t *group)
+{
+	struct passwd pw, *res = NULL;
+	char buf[1024];
+
+	*owner = geteuid();
+	*group = getegid();
+	if (cfg->user[0] != '\0') {
+		if (getpwnam_r(cfg->user, &pw, buf, sizeof(buf), &res) != 0 ||
+		    res == NULL) {
+			log_warnx("control: user %s not found", cfg->user);
+			return FD_ENOTFOUND;
+		}
+		*owner = pw.pw_uid;
+		*group = pw.pw_gid;
+	}
+	if (cfg->control_socket_group != FD_CONF_GID_UNSET)
+		*group = cfg->control_socket_group;
+	return FD_OK;
+}
+
 enum fd_err
 fd_control_open(struct event_base *base, const struct fd_cmd_env *env,
     struct fd_writer *writer, struct fd_control **out)
@@ -621,6 +652,8 @@ fd_control_open(struct event_base *base, const struct fd_cmd_env *env,
 	struct fd_control *ctl;
 	struct sockaddr_un sun;
 	enum fd_err err;
+	uid_t owner;
+	gid_t group;
 	mode_t old;
 	int fd = -1;
 
@@ -647,19 +680,32 @@ fd_control_open(struct event_base *base, const struct fd_cmd_env *env,
 		return err;
 	}
 	strcpy(ctl->path, sun.sun_path);
+	if ((err = socket_owner(env->cfg, &owner, &group)) != FD_OK)
+		goto bad;
 	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC,
 	    0)) < 0)
 		goto syserr;
-	/* Never a window where the socket is reachable by others. */
-	old = umask(0117);
+	/* Never a window where the socket is reachable by more than mode. */
+	old = umask(~(mode_t)env->cfg->control_socket_mode & 0777);
 	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0) {
 		umask(old);
 		log_warn("control: bind %s", sun.sun_path);
 		goto syserr;
 	}
 	umask(old);
-	if (chmod(sun.sun_path, 0660) != 0)
+	/* The group first: until then only root's group had the mode. */
+	if (chown(sun.sun_path, owner, group) != 0) {
+		log_warn("control: chown %s to %u:%u", sun.sun_path,
+		    (unsigned)owner, (unsigned)group);
 		goto syserr;
+	}
+	if (chmod(sun.sun_path, env->cfg->control_socket_mode) != 0) {
+		log_warn("control: chmod %s", sun.sun_path);
+		goto syserr;
+	}
+	log_info("control: socket %s, owner %u, group %u, mode %04o",
+	    sun.sun_path, (unsigned)owner, (unsigned)group,
+	    (unsigned)env->cfg->control_socket_mode);
 	ctl->listener = evconnlistener_new(base, control_accept, ctl,
 	    LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC, 64, fd);
 	if (ctl->listener == NULL)
@@ -671,6 +717,7 @@ fd_control_open(struct event_base *base, const struct fd_cmd_env *env,
 	return FD_OK;
 syserr:
 	err = FD_ESYS;
+bad:
 	if (fd >= 0)
 		close(fd);
 	if (ctl->listener)

@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <sys/queue.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/un.h>
 #include <event2/bufferevent.h>
@@ -22,6 +23,13 @@
 
 struct conn;
 struct stream;
+
+/* What a peer may do (control_peer.c); ordered, most privileged last. */
+enum peer_role {
+	ROLE_NONE,       /* denied at connect */
+	ROLE_READ,       /* read commands only */
+	ROLE_WRITE,      /* every command */
+};
 
 enum request_state {
 	REQ_NEW,         /* waiting for the requests before it */
@@ -47,6 +55,7 @@ struct conn {
 	struct fd_actor actor;     /* the peer, for history */
 	gid_t gid;
 	pid_t pid;
+	enum peer_role role;
 	struct request_list requests;
 	int nrequests;     /* on requests: at most FD_CONTROL_QUEUE_MAX */
 	int nsubmitted;    /* requests the writer still holds */
@@ -70,6 +79,13 @@ struct fd_control {
 	LIST_HEAD(, conn) conns;
 	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
 };
+
+/*
+ * The role of the peer on fd, whose credentials are cr: by its uid and
+ * every group it has (control_peer.c).
+ */
+enum peer_role control_peer_role(int fd, const struct fd_config *cfg,
+    const struct ucred *cr);
 
 /* Answer what can be answered now, in order; control.c. */
 void conn_advance(struct conn *c);

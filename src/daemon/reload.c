@@ -41,6 +41,8 @@ static const struct {
 	{"storage.path", FIELD(storage_path)},
 	{"storage.map_size", FIELD(map_size)},
 	{"control.socket", FIELD(control_socket)},
+	{"control.socket_group", FIELD(control_socket_group)},
+	{"control.socket_mode", FIELD(control_socket_mode)},
 	{"workers", FIELD(workers)},
 	{"user", FIELD(user)},
 	{"tcp.max_clients", FIELD(tcp_max_clients)},

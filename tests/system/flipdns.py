@@ -43,7 +43,7 @@ CTL_TIMEOUT = 120
 ANSWER_TIMEOUT = 10
 
 # flipctl's exit statuses (flipctl.h): the interface scripts rely on.
-EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_UNREACH = 0, 1, 2, 3
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_UNREACH, EXIT_DENIED = 0, 1, 2, 3, 4
 
 
 CONFIG_TEMPLATE = """\
@@ -77,6 +77,10 @@ OPTIONAL_SETTINGS = {
     "metrics_listen": "metrics.listen",
     "map_size": "storage.map_size",
     "control_max_payload": "control.max_payload",
+    "control_socket_group": "control.socket_group",
+    "control_socket_mode": "control.socket_mode",
+    "control_read_uids": "control.read_uids",
+    "control_read_gids": "control.read_gids",
     "user": "user",
     "rrl_rate": "rrl.rate",
     "rrl_slip": "rrl.slip",
@@ -134,10 +138,16 @@ def free_port(v6=True):
 
 def as_user_prefix(user):
     """setpriv: run as user and its primary group (nobody: nogroup), with
-    none of root's supplementary groups."""
-    pw = pwd.getpwnam(user)
-    return ["setpriv", "--reuid=%d" % pw.pw_uid, "--regid=%d" % pw.pw_gid,
-            "--clear-groups"]
+    none of root's supplementary groups.  user may also be a tuple (uid,
+    gid, [supplementary gids]), with or without a passwd entry."""
+    if isinstance(user, tuple):
+        uid, gid, groups = user
+    else:
+        pw = pwd.getpwnam(user)
+        uid, gid, groups = pw.pw_uid, pw.pw_gid, []
+    return ["setpriv", "--reuid=%d" % uid, "--regid=%d" % gid] + (
+        ["--groups=" + ",".join(map(str, groups))] if groups
+        else ["--clear-groups"])
 
 
 class DaemonError(Exception):
@@ -155,9 +165,10 @@ class Daemon:
     (default: ns1.ORIGIN on 127.0.0.1 and ::1); and, written only when
     given, the keys of OPTIONAL_SETTINGS (ns_ttl, edns_udp_size,
     tcp_idle_timeout, tcp_query_timeout, tcp_max_clients,
-    tcp_max_per_source, chaos_enabled, chaos_id, log_queries, map_size,
-    control_max_payload, user, rrl_rate, rrl_slip, history_keep_rows,
-    history_keep_days).
+    tcp_max_per_source, chaos_enabled, chaos_id,
+    log_queries, map_size, control_max_payload, control_socket_group,
+    control_socket_mode, control_read_uids, control_read_gids, user,
+    rrl_rate, rrl_slip, history_keep_rows, history_keep_days).
 
     Rate limiting is on by default in the daemon (200 answers a second),
     and the tests query from loopback far faster than that: rrl_rate is
@@ -368,7 +379,7 @@ class Daemon:
 
         check: raise when the exit status is not 0.  as_user="nobody" runs
         it as that user and its primary group, without supplementary groups
-        (the tests run as root).
+        (the tests run as root); as_user=(uid, gid, [groups]) as those ids.
         """
         cmd = [FLIPCTL, "-s", socket_path or self.socket]
         cmd += [str(a) for a in args]

@@ -12,7 +12,8 @@ Rules (README, control protocol; changes.h):
     label is tombstoned forever;
   - every committed change adds a history row and increments the serial;
     refusals change nothing, exit 1 and say why; usage errors exit 2;
-    an unreachable daemon exits 3; a peer not allowed is refused;
+    an unreachable daemon exits 3; a peer not allowed is refused (exit
+    4, with a hint; test_ctl_access.py has the rest of the roles);
   - an acknowledged change survives a restart.
 """
 
@@ -26,7 +27,7 @@ import subprocess
 import dns.rcode
 import pytest
 
-from flipdns import EXIT_FAIL, EXIT_UNREACH, EXIT_USAGE, FLIPCTL
+from flipdns import EXIT_DENIED, EXIT_FAIL, EXIT_UNREACH, EXIT_USAGE, FLIPCTL
 
 LABEL_RE = re.compile(r"^[a-z2-7]{12}$")
 
@@ -453,8 +454,8 @@ def test_uid_not_allowed_is_refused(daemon):
     for args in (("status",), ("app", "list"),
                  ("app", "add", "web9", "--addr", "192.0.2.9"),
                  ("group", "create"), ("app", "remove", "web1")):
-        r = daemon.expect_error(*args, as_user="nobody")
-        assert r.returncode == EXIT_FAIL
+        r = daemon.expect_error(*args, as_user="nobody", code=EXIT_DENIED)
+        assert "hint:" in r.stderr, r.stderr
     assert [a["name"] for a in daemon.ctl_json("app", "list")["apps"]] == \
         ["web1"]
 

@@ -29,6 +29,9 @@
 #define FD_CONF_MAX_LISTEN    16
 #define FD_CONF_MAX_IDS       32
 
+/* control.socket_group not given: no gid is (gid_t)-1 (chown's "keep"). */
+#define FD_CONF_GID_UNSET UINT32_MAX
+
 struct fd_ipaddr {
 	int family;          /* AF_INET or AF_INET6 */
 	uint8_t bytes[16];   /* 4 or 16 bytes used, network order */
@@ -76,6 +79,12 @@ struct fd_config {
 	uid_t allow_uids[FD_CONF_MAX_IDS];
 	int n_allow_gids;
 	gid_t allow_gids[FD_CONF_MAX_IDS];
+	int n_read_uids;                     /* read commands only */
+	uid_t read_uids[FD_CONF_MAX_IDS];
+	int n_read_gids;
+	gid_t read_gids[FD_CONF_MAX_IDS];
+	gid_t control_socket_group;          /* FD_CONF_GID_UNSET: user's group */
+	uint32_t control_socket_mode;        /* permission bits, default 0660 */
 	uint64_t control_max_payload;        /* bytes, 1K..1G, default 64M */
 
 	int workers;                         /* 1..64, default 2 */

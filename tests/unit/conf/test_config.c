@@ -127,6 +127,11 @@ assert_shipped(const struct fd_config *cfg)
 	assert_int_equal(cfg->n_allow_uids, 1);
 	assert_int_equal(cfg->allow_uids[0], 0);
 	assert_int_equal(cfg->n_allow_gids, 0);
+	assert_int_equal(cfg->n_read_uids, 0);
+	assert_int_equal(cfg->n_read_gids, 0);
+	assert_true(cfg->control_socket_group == FD_CONF_GID_UNSET);
+	assert_int_equal(cfg->control_socket_mode, 0660);
+	assert_true(cfg->control_max_payload == UINT64_C(64) << 20);
 	assert_int_equal(cfg->workers, 2);
 }
 
@@ -208,6 +213,11 @@ assert_defaults(const struct fd_config *cfg)
 	assert_string_equal(cfg->control_socket, "var/flipdns.sock");
 	assert_int_equal(cfg->n_allow_uids, 0);
 	assert_int_equal(cfg->n_allow_gids, 0);
+	assert_int_equal(cfg->n_read_uids, 0);
+	assert_int_equal(cfg->n_read_gids, 0);
+	assert_true(cfg->control_socket_group == FD_CONF_GID_UNSET);
+	assert_int_equal(cfg->control_socket_mode, 0660);
+	assert_true(cfg->control_max_payload == UINT64_C(64) << 20);
 	assert_int_equal(cfg->workers, 2);
 	assert_int_equal(cfg->edns_udp_size, 1232);
 	assert_int_equal(cfg->tcp_idle_timeout, 10);
@@ -278,6 +288,11 @@ test_every_key(void **state)
 	    "  socket: /run/flipdns.sock\n"
 	    "  allow_uids: [0, 1000, root]\n"
 	    "  allow_gids: [root, 50]\n"
+	    "  read_uids: [7]\n"
+	    "  read_gids: [root, 8]\n"
+	    "  socket_group: 4242\n"
+	    "  socket_mode: \"640\"\n"
+	    "  max_payload: 1M\n"
 	    "workers: 8\n"
 	    "edns: {udp_size: 4096}\n"
 	    "tcp: {idle_timeout: 30, query_timeout: 5, max_clients: 5000, "
@@ -318,6 +333,13 @@ test_every_key(void **state)
 	assert_int_equal(cfg.n_allow_gids, 2);
 	assert_int_equal(cfg.allow_gids[0], 0);
 	assert_int_equal(cfg.allow_gids[1], 50);
+	assert_int_equal(cfg.n_read_uids, 1);
+	assert_int_equal(cfg.read_uids[0], 7);
+	assert_int_equal(cfg.n_read_gids, 2);
+	assert_int_equal(cfg.read_gids[1], 8);
+	assert_int_equal(cfg.control_socket_group, 4242);
+	assert_int_equal(cfg.control_socket_mode, 0640);
+	assert_true(cfg.control_max_payload == UINT64_C(1) << 20);
 	assert_int_equal(cfg.workers, 8);
 	assert_int_equal(cfg.edns_udp_size, 4096);
 	assert_int_equal(cfg.tcp_idle_timeout, 30);
@@ -612,6 +634,22 @@ test_out_of_range(void **state)
 		    "x.sock' is too long (at most 107 characters)"},
 		{ZONE LISTEN "storage: {path: \"\"}\n",
 		    "t.yaml:7:17: storage.path: must not be empty"},
+		{ZONE LISTEN "tcp: {query_timeout: 0}\n",
+		    "t.yaml:7:22: tcp.query_timeout: 0 is out of range 1..60"},
+		{ZONE LISTEN "control: {max_payload: 2G}\n",
+		    "t.yaml:7:24: control.max_payload: 2G is out of range 1K..1G"},
+		{ZONE LISTEN "control: {socket_mode: 0640x}\n",
+		    "t.yaml:7:24: control.socket_mode: '0640x' is not a mode "
+		    "(octal, 0600..0777)"},
+		{ZONE LISTEN "control: {socket_mode: 0460}\n",
+		    "t.yaml:7:24: control.socket_mode: '0460' is not a mode "
+		    "(octal, 0600..0777)"},
+		{ZONE LISTEN "control: {socket_mode: 01660}\n",
+		    "t.yaml:7:24: control.socket_mode: '01660' is not a mode "
+		    "(octal, 0600..0777)"},
+		{ZONE LISTEN "control: {socket_group: no-such-group-x}\n",
+		    "t.yaml:7:25: control.socket_group: no such group "
+		    "'no-such-group-x'"},
 	};
 
 	RUN_ERR_CASES(cases);
