@@ -56,6 +56,17 @@ daemon_reserved_labels(const struct fd_zone *z, struct daemon_labels *rl)
  * can see each commit once, after it is durable.  The per-change log
  * (who, what, before -> after) is the history's job.
  */
+/*
+ * Post-commit hook: the serial just made durable goes to the data
+ * directory's marker, which a later start checks the store against
+ * (store.h: a store that went back in time is refused).
+ */
+static void
+mark_commit(void *arg, const struct fd_commit_info *ci)
+{
+	fd_store_mark(arg, ci->serial);
+}
+
 static void
 log_commit(void *arg, const struct fd_commit_info *ci)
 {
@@ -183,6 +194,7 @@ fd_daemon_run(const char *config_path, const struct fd_config *cfg)
 	d.wenv.reserved = d.labels.ptr;
 	d.wenv.n_reserved = d.labels.n;
 	if ((err = fd_writer_new(d.base, d.st, &d.wenv, &d.writer)) != FD_OK ||
+	    (err = fd_writer_hook_add(d.writer, mark_commit, d.st)) != FD_OK ||
 	    (err = fd_writer_hook_add(d.writer, log_commit, NULL)) != FD_OK ||
 	    (err = fd_writer_hook_add(d.writer, fd_changelog_hook,
 	    &d.changelog)) != FD_OK) {

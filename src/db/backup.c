@@ -8,11 +8,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "datadir.h"
 #include "flipdns/db/backup.h"
 #include "flipdns/db/txn.h"
 
 /* The file LMDB keeps a directory's data in (mdb_env_open without NOSUBDIR). */
-#define DATA_FILE "data.mdb"
+#define DATA_FILE FD_DATADIR_DATA
 
 enum fd_err
 fd_backup_write(struct fd_store *st, int fd)
@@ -40,6 +41,7 @@ summarize(struct fd_store *st, struct fd_backup_summary *sum)
 	sum->groups = fd_store_count(st, txn, FD_DB_GROUPS);
 	sum->tombstones = fd_store_count(st, txn, FD_DB_TOMBSTONES);
 	sum->history = fd_store_count(st, txn, FD_DB_HISTORY);
+	sum->has_id = fd_store_id(st, txn, sum->id) == FD_OK;
 	fd_txn_abort(txn);
 	return FD_OK;
 }
@@ -146,6 +148,13 @@ out:
 	}
 	if (err == FD_OK && sync_dir(dir) != 0) {
 		snprintf(msg, msglen, "%s: %s", dir, strerror(errno));
+		err = FD_ESYS;
+	}
+	/* this store is the directory's now, at its serial (datadir.h) */
+	if (err == FD_OK && fd_datadir_marker_write(dir, sum->has_id ?
+	    sum->id : NULL, sum->serial, NULL) != FD_OK) {
+		snprintf(msg, msglen, "%s/%s: %s", dir, FD_DATADIR_MARKER,
+		    strerror(errno));
 		err = FD_ESYS;
 	}
 	fd_store_close(st);

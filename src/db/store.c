@@ -9,8 +9,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "check.h"
 #include "datadir.h"
 #include "flipdns/util/log.h"
+#include "flipdns/util/siphash.h"
 #include "flipdns/db/appindex.h"
 #include "flipdns/db/store.h"
 
@@ -19,10 +21,12 @@ struct fd_store {
 	MDB_dbi dbi[FD_DB_COUNT];
 	uint32_t keep_rows, keep_days;   /* history retention; 0: no bound */
 	int lock_fd;        /* the data directory's lock (datadir.h) */
+	int marker_fd;      /* the directory's marker, for fd_store_mark */
+	uint8_t id[FD_STORE_ID_LEN];    /* the store's identity */
 };
 
-/* Named databases; the index is enum fd_store_db. */
-static const char *const db_names[FD_DB_COUNT] = {
+/* Named databases; the index is enum fd_store_db (check.c walks them). */
+const char *const fd_store_db_names[FD_DB_COUNT] = {
 	[FD_DB_APPS] = "apps",
 	[FD_DB_GROUPS] = "groups",
 	[FD_DB_STATUS] = "status",
@@ -202,14 +206,87 @@ fd_store_key_cmp(const MDB_val *a, const MDB_val *b)
 	return a->mv_size < b->mv_size ? -1 : a->mv_size > b->mv_size;
 }
 
+/*
+ * The store's identity in its meta table, drawn now for a store that has
+ * none (new, or from before identities): FD_OK and *id.
+ */
+static enum fd_err
+store_ensure_id(struct fd_store *st, MDB_txn *txn, uint8_t id[FD_STORE_ID_LEN])
+{
+	MDB_val k = {2, "id"}, v;
+	uint64_t r[2];
+	int rc;
+
+	rc = mdb_get(txn, st->dbi[FD_DB_META], &k, &v);
+	if (rc == 0 && v.mv_size == FD_STORE_ID_LEN) {
+		memcpy(id, v.mv_data, FD_STORE_ID_LEN);
+		return FD_OK;
+	}
+	if (rc != 0 && rc != MDB_NOTFOUND)
+		return fd_store_err(rc);
+	if (fd_siphash_key(r) != FD_OK)     /* 16 bytes from getrandom(2) */
+		return FD_ESYS;
+	memcpy(id, r, FD_STORE_ID_LEN);
+	v.mv_size = FD_STORE_ID_LEN;
+	v.mv_data = id;
+	return fd_store_err(mdb_put(txn, st->dbi[FD_DB_META], &k, &v, 0));
+}
+
+/*
+ * The marker against the store: the same identity, and a serial the
+ * store has reached (RFC 1982 order: the serial wraps).  A store without
+ * an identity yet, or a directory without a marker, is taken as it is
+ * (a store from before markers, a restored one); an unreadable marker
+ * is written anew, with a warning.
+ */
+static enum fd_err
+store_check_marker(const char *dir, const struct fd_check_facts *f)
+{
+	uint8_t id[FD_STORE_ID_LEN];
+	uint32_t serial;
+	enum fd_err err;
+
+	err = fd_datadir_marker_read(dir, id, &serial);
+	if (err == FD_ENOTFOUND)
+		return FD_OK;
+	if (err != FD_OK) {
+		log_warnx("store %s: its marker %s cannot be read; writing it "
+		    "anew", dir, FD_DATADIR_MARKER);
+		return FD_OK;
+	}
+	if (f->has_id && memcmp(id, f->id, FD_STORE_ID_LEN) != 0) {
+		log_warnx("store %s: %s is another store than the one this "
+		    "directory held (%s names another identity): refusing to "
+		    "serve it: restore this directory's store from a backup "
+		    "(stop flipdnsd, move the directory away, flipdnsd "
+		    "--restore FILE), or if the other store was put there on "
+		    "purpose, remove %s/%s", dir, FD_DATADIR_DATA,
+		    FD_DATADIR_MARKER, dir, FD_DATADIR_MARKER);
+		return FD_ESTORE;
+	}
+	if ((int32_t)(f->serial - serial) < 0) {
+		log_warnx("store %s: its serial is %u, but it was at %u: "
+		    "%s went back in time (a stale copy, or lost commits); "
+		    "refusing to serve it: restore it from a backup (stop "
+		    "flipdnsd, move the directory away, flipdnsd --restore "
+		    "FILE), or if this copy is to be served as it is, remove "
+		    "%s/%s", dir, f->serial, serial, FD_DATADIR_DATA, dir,
+		    FD_DATADIR_MARKER);
+		return FD_ESTORE;
+	}
+	return FD_OK;
+}
+
 enum fd_err
 fd_store_open(const char *dir, uint64_t map_size, unsigned max_readers,
     struct fd_store **out)
 {
+	struct fd_check_facts facts;
 	struct fd_store *st;
 	MDB_txn *txn = NULL;
 	enum fd_err err;
 	uint32_t ver;
+	bool fresh;
 	int rc;
 
 	*out = NULL;
@@ -217,8 +294,15 @@ fd_store_open(const char *dir, uint64_t map_size, unsigned max_readers,
 		return FD_ESYS;
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return FD_ENOMEM;
+	st->marker_fd = -1;
 	/* Before LMDB touches anything: a second daemon stops here. */
 	if ((err = fd_datadir_lock(dir, &st->lock_fd)) != FD_OK) {
+		free(st);
+		return err;
+	}
+	/* LMDB would make an empty or missing data.mdb a fresh store. */
+	if ((err = fd_datadir_inspect(dir, &fresh)) != FD_OK) {
+		close(st->lock_fd);
 		free(st);
 		return err;
 	}
@@ -238,6 +322,15 @@ fd_store_open(const char *dir, uint64_t map_size, unsigned max_readers,
 	 * is on disk.
 	 */
 	rc = mdb_env_open(st->env, dir, MDB_NOTLS, 0640);
+	if (rc != 0 && !fresh && (rc == MDB_INVALID || rc == MDB_CORRUPTED ||
+	    rc == MDB_PAGE_NOTFOUND || rc == EIO)) {
+		log_warnx("store %s is damaged: %s: %s; refusing to serve it: "
+		    "restore it from a backup (stop flipdnsd, move the "
+		    "directory away, flipdnsd --restore FILE)", dir,
+		    FD_DATADIR_DATA, mdb_strerror(rc));
+		err = FD_ESTORE;
+		goto bad;
+	}
 	if (rc != 0) {
 		err = fd_store_err(rc);
 		if (rc > 0) {
@@ -246,12 +339,21 @@ fd_store_open(const char *dir, uint64_t map_size, unsigned max_readers,
 		}
 		goto bad;
 	}
+	/* Every page read once, every record checked, before any write. */
+	memset(&facts, 0, sizeof(facts));
+	if (!fresh) {
+		if ((err = fd_store_check(st->env, dir, &facts)) != FD_OK ||
+		    (err = store_check_marker(dir, &facts)) != FD_OK)
+			goto bad;
+		log_info("store %s: checked %zu groups in %.3f s, serial %u",
+		    dir, facts.groups, facts.seconds, facts.serial);
+	}
 	if ((rc = mdb_txn_begin(st->env, NULL, 0, &txn)) != 0) {
 		err = fd_store_err(rc);
 		goto bad;
 	}
 	for (int i = 0; i < FD_DB_COUNT; i++) {
-		rc = mdb_dbi_open(txn, db_names[i], MDB_CREATE, &st->dbi[i]);
+		rc = mdb_dbi_open(txn, fd_store_db_names[i], MDB_CREATE, &st->dbi[i]);
 		if (rc == 0)
 			rc = mdb_set_compare(txn, st->dbi[i], fd_store_key_cmp);
 		if (rc != 0) {
@@ -259,14 +361,20 @@ fd_store_open(const char *dir, uint64_t map_size, unsigned max_readers,
 			goto bad;
 		}
 	}
-	if ((err = store_check_schema(st, txn, true, &ver)) != FD_OK)
+	if ((err = store_check_schema(st, txn, true, &ver)) != FD_OK ||
+	    (err = store_ensure_id(st, txn, st->id)) != FD_OK)
 		goto bad;
+	facts.serial = fd_store_serial(st, txn);
 	rc = mdb_txn_commit(txn);
 	txn = NULL;
 	if (rc != 0) {
 		err = fd_store_err(rc);
 		goto bad;
 	}
+	/* Durable before the store is served: it names what is here now. */
+	if ((err = fd_datadir_marker_write(dir, st->id, facts.serial,
+	    &st->marker_fd)) != FD_OK)
+		goto bad;
 	*out = st;
 	return FD_OK;
 bad:
@@ -276,6 +384,28 @@ bad:
 	close(st->lock_fd);
 	free(st);
 	return err;
+}
+
+void
+fd_store_mark(struct fd_store *st, uint32_t serial)
+{
+	if (st != NULL)
+		fd_datadir_marker_update(st->marker_fd, st->id, serial);
+}
+
+enum fd_err
+fd_store_id(const struct fd_store *st, MDB_txn *txn,
+    uint8_t id[FD_STORE_ID_LEN])
+{
+	MDB_val k = {2, "id"}, v;
+	int rc;
+
+	if ((rc = mdb_get(txn, st->dbi[FD_DB_META], &k, &v)) != 0)
+		return fd_store_err(rc);
+	if (v.mv_size != FD_STORE_ID_LEN)
+		return FD_EVERSION;
+	memcpy(id, v.mv_data, FD_STORE_ID_LEN);
+	return FD_OK;
 }
 
 enum fd_err
@@ -292,6 +422,7 @@ fd_store_open_file(const char *path, struct fd_store **out)
 	if ((st = calloc(1, sizeof(*st))) == NULL)
 		return FD_ENOMEM;
 	st->lock_fd = -1;       /* a file of its own: no directory to lock */
+	st->marker_fd = -1;
 	if ((rc = mdb_env_create(&st->env)) != 0) {
 		free(st);
 		return fd_store_err(rc);
@@ -317,7 +448,7 @@ fd_store_open_file(const char *path, struct fd_store **out)
 		goto bad;
 	}
 	for (int i = 0; i < FD_DB_COUNT; i++) {
-		rc = mdb_dbi_open(txn, db_names[i], 0, &st->dbi[i]);
+		rc = mdb_dbi_open(txn, fd_store_db_names[i], 0, &st->dbi[i]);
 		/* schema 1 had no index: only a schema 1 copy may lack it */
 		if (rc == MDB_NOTFOUND && i == FD_DB_APP_GROUPS) {
 			no_index = true;
@@ -364,6 +495,8 @@ fd_store_close(struct fd_store *st)
 		return;
 	mdb_env_close(st->env);
 	/* Last: the store is closed before another process may open it. */
+	if (st->marker_fd >= 0)
+		close(st->marker_fd);
 	if (st->lock_fd >= 0)
 		close(st->lock_fd);
 	free(st);

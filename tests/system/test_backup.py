@@ -223,7 +223,7 @@ def test_restore_never_overwrites_a_store(daemon, tmp_path):
     assert r.returncode == EXIT_FAIL and "exists" in r.stderr
     assert os.path.getsize(data) == size
     assert sorted(os.listdir(d.storage)) == ["data.mdb", "flipdnsd.lock",
-                                             "lock.mdb"]
+                                             "lock.mdb", "store.id"]
 
 
 def test_restore_refuses_what_is_not_a_store(tmp_path):

@@ -342,7 +342,8 @@ class Checker:
             assert stat["groups"] == len(groups), (stat, len(groups))
             assert stat["apps"] == stat["status"] == len(apps), stat
             assert stat["history"] == serial - 1, (stat, serial)
-            assert stat["tombstones"] == 0 and stat["meta"] == 2, stat
+            # meta: schema, serial and the store's identity
+            assert stat["tombstones"] == 0 and stat["meta"] == 3, stat
             assert stat["app_groups"] == sum(
                 a["groups"] for a in apps.values()), stat
 

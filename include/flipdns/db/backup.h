@@ -12,6 +12,7 @@
 #ifndef FLIPDNS_DB_BACKUP_H
 #define FLIPDNS_DB_BACKUP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -21,6 +22,8 @@
 struct fd_backup_summary {
 	uint32_t serial;
 	size_t apps, groups, tombstones, history;
+	bool has_id;            /* the store's identity, for the marker */
+	uint8_t id[16];
 };
 
 /*
@@ -44,7 +47,9 @@ enum fd_err fd_backup_check(const char *file, struct fd_backup_summary *sum);
  * Make backup file the store of directory dir (created 0750 if missing):
  * checked (fd_backup_check), copied into a temporary file in dir, synced,
  * then linked as dir/data.mdb, which is never overwritten: FD_EEXISTS
- * when a store is there, live or not.  The new file is mode 0640, owned
+ * when a store is there, live or not.  The directory's marker (store.h)
+ * is written for the restored store (its identity and serial), so the
+ * restore is served even where a newer store was lost.  The new file is mode 0640, owned
  * by the caller.  On failure nothing is left in dir; msg (msglen bytes)
  * says which step failed.
  */

@@ -102,6 +102,30 @@ struct fd_group_view {
  */
 enum fd_err fd_store_open(const char *dir, uint64_t map_size,
     unsigned max_readers, struct fd_store **out);
+
+/*
+ * What fd_store_open() refuses, and why (db/datadir.c, db/check.c): a new
+ * store is made only in a new directory (nothing in it but our lock); a
+ * data.mdb that is empty, missing from a directory that held a store,
+ * shorter than the pages its meta page says are in use, or whose pages
+ * or records do not read back as a store (one read transaction walks
+ * every table first) is refused with FD_ESTORE, logged with what is wrong
+ * and what to do (restore from a backup).  So is a store that is not the
+ * one the directory's marker (store.id) names, or whose serial is behind
+ * the one the marker recorded.  A store that passes is marked: its
+ * identity (drawn once, kept in the meta table) and serial.
+ */
+
+/*
+ * Record serial as the last committed one in the directory's marker:
+ * call it after each commit (the daemon's post-commit hook).  One small
+ * write, not synced: a crash leaves the marker behind, never ahead.
+ */
+void fd_store_mark(struct fd_store *st, uint32_t serial);
+
+/* The store's identity (16 bytes); FD_ENOTFOUND for a store without one. */
+enum fd_err fd_store_id(const struct fd_store *st, MDB_txn *txn,
+    uint8_t id[16]);
 /*
  * Open the store file at path (a backup: the data file alone, not a
  * directory) read-only and without a lock file, for checking it and

@@ -5,14 +5,18 @@
  * fd_store_key_cmp replaces LMDB's memcmp-based compare for speed; a store
  * written with the default order (by an older flipdns, or mdb_load) must
  * still be searched correctly, so the two orders may never differ.
- * And one store, one daemon: the data directory is locked while open.
+ * And one store, one daemon: the data directory is locked while open;
+ * a damaged, emptied or stale store is refused (the start-up check).
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <lmdb.h>
 
+#include "flipdns/db/appindex.h"
 #include "flipdns/db/store.h"
 #include "testutil.h"
 
@@ -217,6 +221,99 @@ test_store_is_locked_while_open(void **state)
 	tu_rmdir(dir);
 }
 
+/*
+ * A store of one app and one group following it, consistent (the index
+ * entry and the counters as the write side keeps them), written straight
+ * and closed; then spoiled by spoil (NULL: left as it is).
+ */
+static char *
+small_store(void (*spoil)(struct fd_store *, MDB_txn *))
+{
+	char *dir = tu_tmpdir();
+	struct fd_endpoints ep;
+	struct fd_store *st;
+	MDB_txn *txn;
+
+	assert_int_equal(fd_store_open(dir, 16 << 20, 8, &st), FD_OK);
+	tu_ep_cname(&ep, "lb.example.com.");
+	assert_int_equal(mdb_txn_begin(fd_store_env(st), NULL, 0, &txn), 0);
+	tu_add_app(st, txn, "web1", &ep, "aaaaaaaaaaaa", 1, 1);
+	tu_add_group(st, txn, "ok", "web1", NULL, FD_SIDE_PRIMARY, 30);
+	assert_int_equal(fd_appindex_put(st, txn, "web1", "ok",
+	    FD_SIDE_PRIMARY), FD_OK);
+	if (spoil != NULL)
+		spoil(st, txn);
+	assert_int_equal(mdb_txn_commit(txn), 0);
+	fd_store_close(st);
+	return dir;
+}
+
+static void
+ghost_app(struct fd_store *st, MDB_txn *txn)
+{
+	tu_add_group(st, txn, "ghost", "web9", NULL, FD_SIDE_PRIMARY, 30);
+}
+
+static void
+wrong_counts(struct fd_store *st, MDB_txn *txn)
+{
+	struct fd_endpoints ep;
+
+	tu_ep_cname(&ep, "lb.example.com.");
+	tu_add_app(st, txn, "web1", &ep, "aaaaaaaaaaaa", 2, 1);
+}
+
+static void
+lost_index(struct fd_store *st, MDB_txn *txn)
+{
+	assert_int_equal(fd_appindex_del(st, txn, "web1", "ok"), FD_OK);
+}
+
+/* What fd_store_open refuses (store.h), and what it takes. */
+static void
+test_store_refuses_damage(void **state)
+{
+	static void (*const spoils[])(struct fd_store *, MDB_txn *) = {
+		ghost_app, wrong_counts, lost_index,
+	};
+	char path[PATH_MAX], *dir;
+	struct fd_store *st;
+	FILE *f;
+
+	/* Sound: opens, again and again. */
+	dir = small_store(NULL);
+	assert_int_equal(fd_store_open(dir, 16 << 20, 8, &st), FD_OK);
+	fd_store_close(st);
+	/* The marker recorded serial 1; a marker ahead of the store: refused. */
+	snprintf(path, sizeof(path), "%s/store.id", dir);
+	assert_non_null(f = fopen(path, "r+"));
+	assert_int_equal(fseek(f, -11, SEEK_END), 0);
+	fputs("0000000009\n", f);
+	fclose(f);
+	assert_int_equal(fd_store_open(dir, 16 << 20, 8, &st), FD_ESTORE);
+	/* Without the marker it is taken as it is (and marked anew). */
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(fd_store_open(dir, 16 << 20, 8, &st), FD_OK);
+	fd_store_close(st);
+	/* Emptied, then gone: never a fresh store in its place. */
+	snprintf(path, sizeof(path), "%s/data.mdb", dir);
+	assert_int_equal(truncate(path, 0), 0);
+	assert_int_equal(fd_store_open(dir, 16 << 20, 8, &st), FD_ESTORE);
+	assert_int_equal(unlink(path), 0);
+	assert_int_equal(fd_store_open(dir, 16 << 20, 8, &st), FD_ESTORE);
+	assert_int_equal(access(path, F_OK), -1);
+	tu_rmdir(dir);
+
+	/* Records that do not agree: refused. */
+	for (size_t i = 0; i < sizeof(spoils) / sizeof(spoils[0]); i++) {
+		dir = small_store(spoils[i]);
+		assert_int_equal(fd_store_open(dir, 16 << 20, 8, &st),
+		    FD_ESTORE);
+		assert_null(st);
+		tu_rmdir(dir);
+	}
+}
+
 int
 main(void)
 {
@@ -226,6 +323,7 @@ main(void)
 		cmocka_unit_test(test_side_app),
 		cmocka_unit_test(test_active_app),
 		cmocka_unit_test(test_store_is_locked_while_open),
+		cmocka_unit_test(test_store_refuses_damage),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
