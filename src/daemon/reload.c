@@ -29,7 +29,8 @@
  * Settings a running daemon cannot take, and why: sockets are bound and
  * the privileges dropped at start, the store is open with its map size,
  * and the origin names every group in the store.  TCP limits are split
- * over the workers at start, RRL tables made per UDP thread at start.
+ * over the workers at start.  (RRL follows a reload: each UDP thread
+ * reads rrl.rate and rrl.slip from the zone it answers from.)
  */
 static const struct {
 	const char *key;
@@ -49,8 +50,6 @@ static const struct {
 	{"tcp.idle_timeout", FIELD(tcp_idle_timeout)},
 	{"tcp.query_timeout", FIELD(tcp_query_timeout)},
 	{"tcp.max_per_source", FIELD(tcp_max_per_source)},
-	{"rrl.rate", FIELD(rrl_rate)},
-	{"rrl.slip", FIELD(rrl_slip)},
 	/* the HTTP listener is bound, and its certificate read, at start */
 	{"http.listen", FIELD(http_listen)},
 	{"http.max_body", FIELD(http_max_body)},

@@ -72,6 +72,7 @@ struct udp_thread {
 	pthread_t thread;
 	bool joinable;
 	struct fd_rrl *rrl;         /* NULL: rrl.rate is 0 */
+	uint32_t rrl_rate, rrl_slip;   /* what rrl was made with */
 	struct fd_stats stats;      /* this thread's alone: stats.h */
 
 	/* Slot i of every array below belongs to the i-th datagram. */
@@ -159,6 +160,9 @@ udp_send(int fd, struct mmsghdr *tx, int n)
 	}
 }
 
+static void udp_rrl_follow(struct udp_thread *t,
+    const struct fd_zone *zone);
+
 /*
  * One batch: wait for at least one datagram, answer all that came, send.
  * Returns false once the server is stopping.
@@ -198,9 +202,6 @@ udp_batch(struct udp_thread *t)
 		return true;
 	}
 
-	/* One clock read per batch: the batch arrived at once. */
-	if (t->rrl != NULL)
-		now = fd_rrl_now();
 	if (fd_reader_begin(&t->reader) != FD_OK) {
 		log_warnx("worker %d: no read transaction, %d queries dropped",
 		    w->id, n);
@@ -209,6 +210,11 @@ udp_batch(struct udp_thread *t)
 	/* the zone, like the snapshot, is held for this batch only */
 	zone = fd_zone_enter(w->zones, t->zslot);
 	log_queries = zone->log_queries;
+	if (zone->rrl_rate != t->rrl_rate || zone->rrl_slip != t->rrl_slip)
+		udp_rrl_follow(t, zone);
+	/* One clock read per batch: the batch arrived at once. */
+	if (t->rrl != NULL)
+		now = fd_rrl_now();
 	for (i = 0; i < n; i++) {
 		m = &t->rx[i].msg_hdr;
 		if (m->msg_flags & MSG_TRUNC)
@@ -260,6 +266,31 @@ udp_batch(struct udp_thread *t)
 	return true;
 }
 
+/*
+ * A reload changed rrl.rate or rrl.slip: the table follows, in this
+ * thread (its only user).  Made when the limit goes on, freed when it
+ * goes off; an allocation failure keeps the old table and tries again
+ * next batch.
+ */
+static void
+udp_rrl_follow(struct udp_thread *t, const struct fd_zone *zone)
+{
+	struct fd_rrl *r;
+
+	if (zone->rrl_rate == 0) {
+		fd_rrl_free(t->rrl);
+		t->rrl = NULL;
+	} else if (t->rrl != NULL) {
+		fd_rrl_set_limits(t->rrl, zone->rrl_rate, zone->rrl_slip);
+	} else if (fd_rrl_new(zone->rrl_rate, zone->rrl_slip, FD_RRL_BUCKETS,
+	    NULL, &r) == FD_OK) {
+		t->rrl = r;
+	} else
+		return;
+	t->rrl_rate = zone->rrl_rate;
+	t->rrl_slip = zone->rrl_slip;
+}
+
 static void *
 udp_main(void *arg)
 {
@@ -298,6 +329,8 @@ udp_thread_new(struct fd_udp *u, int id, struct udp_thread **out)
 	if (w->rrl_rate > 0 && (err = fd_rrl_new(w->rrl_rate, w->rrl_slip,
 	    FD_RRL_BUCKETS, NULL, &t->rrl)) != FD_OK)
 		return err;
+	t->rrl_rate = w->rrl_rate;
+	t->rrl_slip = w->rrl_slip;
 	for (i = 0; i < UDP_BATCH; i++) {
 		t->rxiov[i].iov_base = t->query[i];
 		t->rxiov[i].iov_len = sizeof(t->query[i]);

@@ -114,6 +114,17 @@ fd_rrl_free(struct fd_rrl *r)
 	free(r);
 }
 
+void
+fd_rrl_set_limits(struct fd_rrl *r, uint32_t rate, uint32_t slip)
+{
+	if (rate == 0 || rate > RATE_MAX)
+		return;
+	r->rate = rate;
+	r->full = rate * TOKEN;
+	r->slip = slip;
+	memset(r->b, 0, (r->mask + 1) * sizeof(r->b[0]));
+}
+
 /*
  * The source's family tag and prefix into m; the bytes written, or 0
  * when the source is not limited (not IP).

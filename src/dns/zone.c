@@ -115,5 +115,7 @@ fd_zone_build(const struct fd_config *cfg, struct fd_zone *z)
 	    FLIPDNS_VERSION);
 	snprintf(z->chaos_id, sizeof(z->chaos_id), "%s", cfg->chaos_id);
 	z->log_queries = cfg->log_queries;
+	z->rrl_rate = cfg->rrl_rate;
+	z->rrl_slip = cfg->rrl_slip;
 	return FD_OK;
 }

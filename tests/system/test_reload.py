@@ -5,9 +5,11 @@ that needs a restart, is refused whole and the old configuration keeps
 running; every signal the daemon may get has a documented effect."""
 
 import signal
+import socket
 import subprocess
 import threading
 
+import dns.message
 import dns.rcode
 import dns.rdatatype
 import pytest
@@ -150,3 +152,36 @@ def test_other_signals_do_what_the_readme_says(daemon, sig, line):
     assert line in d.read_log()[offset:]
     assert d.running
     assert soa(d).minimum == 30
+
+
+def burst(d, n):
+    """n copies of one query sent at once; the answers that came back."""
+    q = dns.message.make_query(d.fqdn("nosuch"), "A").to_wire()
+    got = 0
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
+        s.settimeout(1.0)
+        for _ in range(n):
+            s.sendto(q, ("127.0.0.1", d.port))
+        try:
+            while True:
+                s.recv(4096)
+                got += 1
+        except socket.timeout:
+            pass
+    return got
+
+
+def test_reload_turns_rate_limiting_on_and_off(daemon):
+    """rrl.* follow a reload: each UDP thread takes them with the zone."""
+    d = daemon
+    # off (the harness's default): every one of a sequence is answered
+    for _ in range(20):
+        assert d.query(d.fqdn("nosuch"), "A").rcode() == dns.rcode.NXDOMAIN
+    rewrite(d, rrl_rate=5, rrl_slip=0)
+    d.ctl("reload")
+    # a burst of 200 from one address: about 5 answered, never most
+    assert burst(d, 200) < 100
+    rewrite(d, rrl_rate=0)
+    d.ctl("reload")
+    for _ in range(20):
+        assert d.query(d.fqdn("nosuch"), "A").rcode() == dns.rcode.NXDOMAIN

@@ -98,6 +98,12 @@ enum fd_err fd_rrl_new(uint32_t rate, uint32_t slip, size_t nbuckets,
 void fd_rrl_free(struct fd_rrl *r);
 
 /*
+ * New limits for a live table (a reload): rate >= 1.  Every bucket starts
+ * over, full, so no prefix is judged by a rate that no longer holds.
+ */
+void fd_rrl_set_limits(struct fd_rrl *r, uint32_t rate, uint32_t slip);
+
+/*
  * Account answer ans[0..len) (a complete response, as fd_answer() built
  * it) to peer (AF_INET or AF_INET6; an IPv4-mapped IPv6 address counts
  * as its IPv4 address; another family is never limited) at time now_ms,

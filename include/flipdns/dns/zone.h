@@ -50,6 +50,8 @@ struct fd_zone {
 	char chaos_version[64];
 	char chaos_id[FD_DNAME_TEXT_MAX];
 	bool log_queries;
+	/* rrl.rate (0: off) and rrl.slip: a reload changes them live */
+	uint32_t rrl_rate, rrl_slip;
 };
 
 /* Build z from a validated config.  FD_ECONFIG if a name does not convert. */
