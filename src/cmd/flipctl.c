@@ -23,7 +23,7 @@ unknown_command(int argc, char **argv)
 	const struct ctl_cmd *cmd;
 	size_t len = strlen(argv[0]);
 
-	fprintf(stderr, "flipctl: unknown command: %s%s%s\n", argv[0],
+	ctl_fail(CTL_EUSAGE, "usage", "unknown command: %s%s%s", argv[0],
 	    argc > 1 ? " " : "", argc > 1 ? argv[1] : "");
 	for (cmd = ctl_cmds; cmd->words != NULL; cmd++)
 		if (strncmp(cmd->words, argv[0], len) == 0 &&
@@ -54,6 +54,14 @@ main(int argc, char **argv)
 	}
 	memset(&c, 0, sizeof(c));
 	c.timeout = CTL_DEFAULT_TIMEOUT;
+	/*
+	 * A script asking for JSON gets its errors as JSON too, even those
+	 * found before the parser reaches --json on the command line.
+	 */
+	for (i = 1; i < argc && strcmp(argv[i], "--") != 0; i++)
+		if (strcmp(argv[i], "--json") == 0)
+			ctl_error_json(true);
+	i = 1;
 
 	while (i < argc && argv[i][0] == '-') {
 		if ((rc = ctl_global_opt(&c, argc, argv, &i)) < 0) {
@@ -61,7 +69,7 @@ main(int argc, char **argv)
 			return CTL_EUSAGE;
 		}
 		if (rc == 0) {
-			fprintf(stderr, "flipctl: unknown option %s\n",
+			ctl_fail(CTL_EUSAGE, "usage", "unknown option %s",
 			    argv[i]);
 			usage_global();
 			return CTL_EUSAGE;
@@ -72,7 +80,7 @@ main(int argc, char **argv)
 		return CTL_OK;
 	}
 	if (i == argc) {
-		fprintf(stderr, "flipctl: missing command\n");
+		ctl_fail(CTL_EUSAGE, "usage", "missing command");
 		usage_global();
 		return CTL_EUSAGE;
 	}

@@ -10,6 +10,7 @@
  *   flipctl_transfer.c  import, export, backup: files and payloads
  *   flipctl_print.c     human output of results
  *   flipctl_table.c     aligned text tables
+ *   flipctl_error.c     failures: stderr, --json error objects, exit status
  *   flipctl_doc.c       help, man page sections, bash completion
  * The exit status is part of the interface: scripts test it.
  */
@@ -20,13 +21,19 @@
 #include <stdio.h>
 #include <jansson.h>
 
-/* Exit statuses. */
+/*
+ * Exit statuses, by class of failure (ctl_exit_docs says each to people).
+ * 0-3 keep the meaning they always had, except that 1 no longer covers
+ * "not found" and "already exists": those have 5 and 6.
+ */
 enum ctl_exit {
 	CTL_OK = 0,
-	CTL_EFAIL = 1,      /* the daemon answered with an error */
+	CTL_EFAIL = 1,      /* refused by a rule, an invalid value, a failure */
 	CTL_EUSAGE = 2,     /* bad command line; nothing was sent */
-	CTL_EUNREACH = 3,   /* no connection, or no answer */
+	CTL_EUNREACH = 3,   /* no connection, no answer, or busy: retry */
 	CTL_EDENIED = 4,    /* permission denied: by the socket or the daemon */
+	CTL_ENOTFOUND = 5,  /* what the request names does not exist */
+	CTL_EEXISTS = 6,    /* what it would create exists (or existed) */
 };
 
 /*
@@ -175,9 +182,9 @@ int ctl_parse_uint(const char *s, unsigned long max, unsigned long *out);
  * not NULL, and wait for the reply.  On success *result is a new
  * reference to the reply's result and, when out is not NULL, out->data
  * is the reply's payload (malloc'd, the caller frees it; NULL when the
- * reply has none).  Reports errors on stderr and returns CTL_EFAIL
- * (error response), CTL_EDENIED (permission denied, with a hint) or
- * CTL_EUNREACH.
+ * reply has none).  Reports errors (ctl_fail) and returns the exit
+ * status of the daemon's error code (ctl_code_status), CTL_EDENIED when
+ * the socket may not be opened, or CTL_EUNREACH.
  */
 int ctl_call(const struct ctl *c, const char *cmd, json_t *args,
     const struct ctl_payload *in, json_t **result, struct ctl_payload *out);
@@ -218,6 +225,20 @@ void ctl_print_message(json_t *result);
 void ctl_print_stats(json_t *result);
 void ctl_print_token(json_t *result);
 void ctl_print_tokens(json_t *result);
+
+/*
+ * flipctl_error.c: report a failure, "flipctl: MESSAGE" on stderr and,
+ * with --json, {"error": {"code": code, "message": ...}} on stdout (the
+ * first failure only: a script reads one object).  Returns status.
+ */
+int ctl_fail(int status, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The daemon's error response: reported as above; its exit status. */
+int ctl_fail_daemon(const char *code, const char *msg);
+/* The exit status of a daemon error code (CTL_EFAIL for most). */
+int ctl_code_status(const char *code);
+/* --json is on the command line: errors go to stdout as JSON too. */
+void ctl_error_json(bool on);
 
 /* flipctl_table.c: a text table printed with aligned columns. */
 struct ctl_table;

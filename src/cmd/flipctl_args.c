@@ -135,7 +135,7 @@ static int
 set_socket(struct ctl *c, const char *v)
 {
 	if (*v == '\0') {
-		fprintf(stderr, "flipctl: empty socket path\n");
+		ctl_fail(CTL_EUSAGE, "usage", "empty socket path");
 		return -1;
 	}
 	c->socket_opt = v;
@@ -146,7 +146,7 @@ static int
 set_config(struct ctl *c, const char *v)
 {
 	if (*v == '\0') {
-		fprintf(stderr, "flipctl: empty config file name\n");
+		ctl_fail(CTL_EUSAGE, "usage", "empty config file name");
 		return -1;
 	}
 	c->config = v;
@@ -173,8 +173,8 @@ set_timeout(struct ctl *c, const char *v)
 	unsigned long n;
 
 	if (ctl_parse_uint(v, CTL_TIMEOUT_MAX, &n) != CTL_OK || n == 0) {
-		fprintf(stderr, "flipctl: bad --timeout '%s': expected 1..%d "
-		    "seconds\n", v, CTL_TIMEOUT_MAX);
+		ctl_fail(CTL_EUSAGE, "usage", "bad --timeout '%s': expected "
+		    "1..%d seconds", v, CTL_TIMEOUT_MAX);
 		return -1;
 	}
 	c->timeout = (unsigned)n;
@@ -222,14 +222,14 @@ ctl_global_opt(struct ctl *c, int argc, char **argv, int *i)
 			continue;
 		if (g->metavar == NULL) {
 			if (val != NULL) {
-				fprintf(stderr, "flipctl: %s takes no value\n",
-				    g->longname);
+				ctl_fail(CTL_EUSAGE, "usage", "%s takes no "
+				    "value", g->longname);
 				return -1;
 			}
 		} else if (val == NULL) {
 			if (*i + 1 >= argc) {
-				fprintf(stderr, "flipctl: %s needs a value\n",
-				    name);
+				ctl_fail(CTL_EUSAGE, "usage", "%s needs a "
+				    "value", name);
 				return -1;
 			}
 			val = argv[++*i];
@@ -250,10 +250,8 @@ ctl_socket_resolve(struct ctl *c)
 		c->socket = c->socket_opt;
 	} else if (c->config != NULL) {
 		if (fd_config_socket(c->config, c->socket_buf,
-		    sizeof(c->socket_buf), err, sizeof(err)) != FD_OK) {
-			fprintf(stderr, "flipctl: %s\n", err);
-			return CTL_EUSAGE;
-		}
+		    sizeof(c->socket_buf), err, sizeof(err)) != FD_OK)
+			return ctl_fail(CTL_EUSAGE, "usage", "%s", err);
 		c->socket = c->socket_buf;
 	} else if (env != NULL && *env != '\0') {
 		c->socket = env;
@@ -356,10 +354,8 @@ ctl_args_parse(struct ctl *c, const struct ctl_cmd *cmd, int argc,
 	int rc;
 
 	memset(a, 0, sizeof(*a));
-	if ((a->args = json_object()) == NULL) {
-		fprintf(stderr, "flipctl: out of memory\n");
-		return CTL_EFAIL;
-	}
+	if ((a->args = json_object()) == NULL)
+		return ctl_fail(CTL_EFAIL, "internal", "out of memory");
 	if ((rc = parse(c, cmd, argc, argv, a)) != CTL_OK) {
 		json_decref(a->args);
 		a->args = NULL;

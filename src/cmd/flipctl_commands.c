@@ -7,6 +7,7 @@
  * exists only for a rule the table cannot express.  Help and usage lines
  * are printed from the same rows, so they cannot drift from the parser.
  */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -150,13 +151,13 @@ ctl_usage_rows(FILE *out, const char *prefix)
 int
 ctl_usage(const struct ctl_cmd *cmd, const char *fmt, ...)
 {
+	char what[1024];
 	va_list ap;
 
-	fprintf(stderr, "flipctl: %s: ", cmd->words);
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
-	fputc('\n', stderr);
+	ctl_fail(CTL_EUSAGE, "usage", "%s: %s", cmd->words, what);
 	usage_row(stderr, cmd);
 	return CTL_EUSAGE;
 }
@@ -194,10 +195,9 @@ int
 ctl_flush_stdout(void)
 {
 	/* A full disk or a closed pipe must not look like success. */
-	if (fflush(stdout) == EOF || ferror(stdout)) {
-		perror("flipctl: stdout");
-		return CTL_EFAIL;
-	}
+	if (fflush(stdout) == EOF || ferror(stdout))
+		return ctl_fail(CTL_EFAIL, "io", "stdout: %s",
+		    strerror(errno));
 	return CTL_OK;
 }
 

@@ -103,10 +103,8 @@ reserve(struct reader *r, size_t want)
 		cap *= 2;
 	if (cap == r->cap)
 		return CTL_OK;
-	if ((nbuf = realloc(r->buf, cap)) == NULL) {
-		fprintf(stderr, "flipctl: out of memory\n");
-		return CTL_EUNREACH;
-	}
+	if ((nbuf = realloc(r->buf, cap)) == NULL)
+		return ctl_fail(CTL_EUNREACH, "internal", "out of memory");
 	r->buf = nbuf;
 	r->cap = cap;
 	return CTL_OK;
@@ -122,29 +120,24 @@ fill(struct reader *r)
 
 	for (;;) {
 		if ((left = (int)(r->deadline - now_ms())) <= 0 ||
-		    (n = poll(&pfd, 1, left)) == 0) {
-			fprintf(stderr, "flipctl: no answer from %s after "
-			    "%u s\n", r->c->socket, r->c->timeout);
-			return CTL_EUNREACH;
-		}
+		    (n = poll(&pfd, 1, left)) == 0)
+			return ctl_fail(CTL_EUNREACH, "unreachable", "no answer "
+			    "from %s after %u s", r->c->socket, r->c->timeout);
 		if (n != -1)
 			n = read(r->fd, r->buf + r->len, r->cap - r->len - 1);
 		if (n == -1) {
 			if (errno == EINTR)
 				continue;
-			if (errno != ECONNRESET) {
-				fprintf(stderr, "flipctl: reading from "
-				    "%s: %s\n", r->c->socket, strerror(errno));
-				return CTL_EUNREACH;
-			}
+			if (errno != ECONNRESET)
+				return ctl_fail(CTL_EUNREACH, "unreachable",
+				    "reading from %s: %s", r->c->socket,
+				    strerror(errno));
 			/* A peer closed on our unread request. */
 			n = 0;
 		}
-		if (n == 0) {
-			fprintf(stderr, "flipctl: %s closed the connection "
-			    "without answering\n", r->c->socket);
-			return CTL_EUNREACH;
-		}
+		if (n == 0)
+			return ctl_fail(CTL_EUNREACH, "unreachable", "%s closed "
+			    "the connection without answering", r->c->socket);
 		r->len += (size_t)n;
 		return CTL_OK;
 	}
@@ -165,11 +158,10 @@ read_line(struct reader *r, size_t *linelen)
 			return CTL_OK;
 		}
 		scanned = r->len;
-		if (r->len >= CTL_LINE_MAX) {
-			fprintf(stderr, "flipctl: reply from %s longer than "
-			    "%u bytes\n", r->c->socket, CTL_LINE_MAX);
-			return CTL_EUNREACH;
-		}
+		if (r->len >= CTL_LINE_MAX)
+			return ctl_fail(CTL_EUNREACH, "unreachable", "reply from "
+			    "%s longer than %u bytes", r->c->socket,
+			    CTL_LINE_MAX);
 		if ((rc = reserve(r, 4096)) != CTL_OK ||
 		    (rc = fill(r)) != CTL_OK)
 			return rc;
@@ -211,24 +203,21 @@ read_stream(struct reader *r, size_t consumed, struct ctl_payload *out)
 		r->buf[linelen] = '\0';
 		n = strtoull(r->buf, &end, 10);
 		if (linelen == 0 || *end != '\0' || r->buf[0] == '-' ||
-		    n > CTL_PAYLOAD_MAX) {
-			fprintf(stderr, "flipctl: malformed stream from %s\n",
-			    r->c->socket);
-			return CTL_EUNREACH;
-		}
+		    n > CTL_PAYLOAD_MAX)
+			return ctl_fail(CTL_EUNREACH, "unreachable", "malformed "
+			    "stream from %s", r->c->socket);
 		if (n == 0)
 			return CTL_OK;
 		if ((rc = read_payload(r, linelen + 1 + n)) != CTL_OK)
 			goto short_stream;
-		if (fwrite(r->buf + linelen + 1, 1, n, out->sink) != n) {
-			fprintf(stderr, "flipctl: writing the output failed\n");
-			return CTL_EFAIL;
-		}
+		if (fwrite(r->buf + linelen + 1, 1, n, out->sink) != n)
+			return ctl_fail(CTL_EFAIL, "io", "writing the output "
+			    "failed");
 		consumed = linelen + 1 + n;
 	}
 short_stream:
-	fprintf(stderr, "flipctl: the stream from %s ended early: the output "
-	    "is incomplete\n", r->c->socket);
+	ctl_fail(rc, "unreachable", "the stream from %s ended early: the "
+	    "output is incomplete", r->c->socket);
 	return rc;
 }
 
@@ -276,7 +265,7 @@ decode_reply(struct reader *r, size_t linelen, json_t **result,
 	if ((reply = json_loadb(r->buf, linelen, 0, &jerr)) == NULL ||
 	    !json_is_object(reply) ||
 	    !json_is_boolean(ok = json_object_get(reply, "ok"))) {
-		fprintf(stderr, "flipctl: malformed reply from %s: %s\n",
+		ctl_fail(rc, "unreachable", "malformed reply from %s: %s",
 		    r->c->socket, reply == NULL ? jerr.text :
 		    "no \"ok\" member");
 		goto done;
@@ -288,22 +277,20 @@ decode_reply(struct reader *r, size_t linelen, json_t **result,
 		    (msg = json_string_value(json_object_get(err, "code"))) ==
 		    NULL)
 			msg = "request failed (no message)";
-		fprintf(stderr, "flipctl: %s\n", msg);
-		rc = CTL_EFAIL;
-		if (strcmp(code_of(err), "denied") == 0) {
+		rc = ctl_fail_daemon(code_of(err), msg);
+		/* after the error, which --json prints first */
+		if (rc == CTL_EDENIED)
 			fprintf(stderr, "flipctl: hint: an administrator can "
 			    "list your user or one of your groups in flipdnsd's "
 			    "control.allow_uids/allow_gids (changes) or "
 			    "control.read_uids/read_gids (reading only)\n");
-			rc = CTL_EDENIED;
-		}
 		goto done;
 	}
 	if ((plen = json_object_get(reply, "payload")) != NULL) {
 		if (!json_is_integer(plen) || json_integer_value(plen) < 0 ||
 		    (size_t)json_integer_value(plen) > CTL_PAYLOAD_MAX) {
-			fprintf(stderr, "flipctl: malformed reply from %s: "
-			    "bad payload length\n", r->c->socket);
+			ctl_fail(rc, "unreachable", "malformed reply from %s: "
+			    "bad payload length", r->c->socket);
 			goto done;
 		}
 		n = (size_t)json_integer_value(plen);
@@ -319,7 +306,7 @@ decode_reply(struct reader *r, size_t linelen, json_t **result,
 	}
 	if (json_is_true(json_object_get(reply, "stream"))) {
 		if (out == NULL || out->sink == NULL) {
-			fprintf(stderr, "flipctl: unexpected stream from %s\n",
+			ctl_fail(rc, "unreachable", "unexpected stream from %s",
 			    r->c->socket);
 			goto done;
 		}
@@ -357,19 +344,20 @@ ctl_call(const struct ctl *c, const char *cmd, json_t *args,
 		json_object_set_new(req, "payload",
 		    json_integer((json_int_t)in->len));
 	if (req == NULL || (text = json_dumps(req, JSON_COMPACT)) == NULL) {
-		fprintf(stderr, "flipctl: out of memory\n");
-		rc = CTL_EFAIL;
+		rc = ctl_fail(CTL_EFAIL, "internal", "out of memory");
 		goto done;
 	}
 	if ((r.fd = connect_socket(c->socket)) == -1) {
 		int e = errno;
 
-		fprintf(stderr, "flipctl: cannot connect to %s: %s\n",
-		    c->socket, strerror(e));
+		/* the socket's mode and group keep out who may not talk */
 		if (e == EACCES || e == EPERM) {
+			rc = ctl_fail(CTL_EDENIED, "denied", "cannot connect "
+			    "to %s: %s", c->socket, strerror(e));
 			hint_socket_denied(c->socket);
-			rc = CTL_EDENIED;
-		}
+		} else
+			ctl_fail(rc, "unreachable", "cannot connect to %s: %s",
+			    c->socket, strerror(e));
 		goto done;
 	}
 	/* A failed write is not reported: the daemon may have answered. */

@@ -11,20 +11,33 @@
 
 #include "flipctl.h"
 
+/*
+ * Scripts branch on these: a number keeps its meaning once published.
+ * Before 5 and 6 existed, not found and already exists exited 1.
+ */
 const struct ctl_exit_doc ctl_exit_docs[] = {
 	{CTL_OK, "ok", "success"},
-	{CTL_EFAIL, "refused or not found", "the daemon refused the request "
-	    "or did not find what it names (the message says why), or the "
-	    "output could not be written"},
-	{CTL_EUSAGE, "usage", "a bad command line, or a configuration file "
-	    "(-c) that cannot be read: nothing was sent"},
-	{CTL_EUNREACH, "daemon unreachable", "the daemon could not be reached "
-	    "or did not answer in time, or its answer (an export, a backup) "
-	    "was cut short"},
+	{CTL_EFAIL, "refused", "the daemon refused the request: a rule "
+	    "forbids it (code refused) or a value is invalid (invalid), or "
+	    "it failed (store_full, store, internal); or a file could not be "
+	    "read or the output written (io); the message says why"},
+	{CTL_EUSAGE, "usage", "a bad command line, a configuration file (-c) "
+	    "that cannot be read, or a destructive command without --yes "
+	    "and without a terminal to ask on: nothing was sent (code usage)"},
+	{CTL_EUNREACH, "daemon unreachable", "the daemon could not be reached, "
+	    "did not answer in time or was too busy to take the request "
+	    "(codes unreachable, busy), or its answer (an export, a backup) "
+	    "was cut short: trying again later may work"},
 	{CTL_EDENIED, "permission denied", "the control socket's mode and "
 	    "group, or the daemon's control.allow_uids/allow_gids (and "
 	    "read_uids/read_gids for reading), do not let this user in; a "
-	    "hint says which setting would"},
+	    "hint says which setting would (code denied)"},
+	{CTL_ENOTFOUND, "not found", "the app or group the request "
+	    "names does not exist (code not_found; 1 until 5 and 6 were "
+	    "added)"},
+	{CTL_EEXISTS, "already exists", "what the request would create "
+	    "exists already, or its label belonged to a deleted group (code "
+	    "exists; 1 until 5 and 6 were added)"},
 	{0, NULL, NULL},
 };
 

@@ -36,20 +36,19 @@ read_file(const char *path, struct ctl_payload *p)
 
 	p->data = NULL;
 	p->len = 0;
-	if (f == NULL) {
-		fprintf(stderr, "flipctl: %s: %s\n", path, strerror(errno));
-		return CTL_EFAIL;
-	}
+	if (f == NULL)
+		return ctl_fail(CTL_EFAIL, "io", "%s: %s", path,
+		    strerror(errno));
 	for (;;) {
 		if (p->len == cap) {
 			cap = cap ? cap * 2 : 65536;
 			if (p->len >= CTL_IMPORT_MAX) {
-				fprintf(stderr, "flipctl: %s: larger than %zu "
-				    "bytes\n", path, CTL_IMPORT_MAX);
+				ctl_fail(rc, "io", "%s: larger than %zu bytes",
+				    path, CTL_IMPORT_MAX);
 				goto done;
 			}
 			if ((nbuf = realloc(p->data, cap)) == NULL) {
-				fprintf(stderr, "flipctl: out of memory\n");
+				ctl_fail(rc, "internal", "out of memory");
 				goto done;
 			}
 			p->data = nbuf;
@@ -60,7 +59,7 @@ read_file(const char *path, struct ctl_payload *p)
 			break;
 	}
 	if (ferror(f)) {
-		fprintf(stderr, "flipctl: %s: %s\n", path, strerror(errno));
+		ctl_fail(rc, "io", "%s: %s", path, strerror(errno));
 		goto done;
 	}
 	rc = CTL_OK;
@@ -157,7 +156,7 @@ ctl_cmd_backup(struct ctl *c, const struct ctl_cmd *cmd, struct ctl_argv *a)
 		return ctl_usage(cmd, "file name too long");
 	if ((fd = mkstemp(tmp)) == -1 || (out.sink = fdopen(fd, "w")) ==
 	    NULL) {
-		fprintf(stderr, "flipctl: %s: %s\n", tmp, strerror(errno));
+		ctl_fail(CTL_EFAIL, "io", "%s: %s", tmp, strerror(errno));
 		if (fd != -1) {
 			close(fd);
 			unlink(tmp);
@@ -167,19 +166,13 @@ ctl_cmd_backup(struct ctl *c, const struct ctl_cmd *cmd, struct ctl_argv *a)
 	rc = ctl_call(c, cmd->proto, a->args, NULL, &result, &out);
 	free(out.data);
 	if (rc == CTL_OK && (fflush(out.sink) == EOF || ferror(out.sink) ||
-	    fsync(fd) != 0 || (bytes = ftell(out.sink)) < 0)) {
-		fprintf(stderr, "flipctl: %s: %s\n", tmp, strerror(errno));
-		rc = CTL_EFAIL;
-	}
-	if (fclose(out.sink) == EOF && rc == CTL_OK) {
-		fprintf(stderr, "flipctl: %s: %s\n", tmp, strerror(errno));
-		rc = CTL_EFAIL;
-	}
+	    fsync(fd) != 0 || (bytes = ftell(out.sink)) < 0))
+		rc = ctl_fail(CTL_EFAIL, "io", "%s: %s", tmp, strerror(errno));
+	if (fclose(out.sink) == EOF && rc == CTL_OK)
+		rc = ctl_fail(CTL_EFAIL, "io", "%s: %s", tmp, strerror(errno));
 	if (rc == CTL_OK && (rename(tmp, path) != 0 || sync_parent(path) !=
-	    0)) {
-		fprintf(stderr, "flipctl: %s: %s\n", path, strerror(errno));
-		rc = CTL_EFAIL;
-	}
+	    0))
+		rc = ctl_fail(CTL_EFAIL, "io", "%s: %s", path, strerror(errno));
 	if (rc != CTL_OK) {
 		unlink(tmp);
 		json_decref(result);

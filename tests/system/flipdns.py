@@ -43,7 +43,8 @@ CTL_TIMEOUT = 120
 ANSWER_TIMEOUT = 10
 
 # flipctl's exit statuses (flipctl.h): the interface scripts rely on.
-EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_UNREACH, EXIT_DENIED = 0, 1, 2, 3, 4
+EXIT_OK, EXIT_FAIL, EXIT_USAGE, EXIT_UNREACH = 0, 1, 2, 3
+EXIT_DENIED, EXIT_NOTFOUND, EXIT_EXISTS = 4, 5, 6
 
 
 CONFIG_TEMPLATE = """\

@@ -22,7 +22,7 @@ import subprocess
 import threading
 
 import flipdns
-from flipdns import EXIT_FAIL, EXIT_OK
+from flipdns import EXIT_EXISTS, EXIT_FAIL, EXIT_OK
 
 
 def build_every_kind(d):
@@ -112,7 +112,8 @@ def test_round_trip_every_kind(daemon, tmp_path):
         for key in before:
             assert after[key] == before[key], key
         # the tombstone works: the deleted label is never issued again
-        d2.expect_error("group", "create", "--label", "gone")
+        d2.expect_error("group", "create", "--label", "gone",
+                        code=EXIT_EXISTS)
         # and the restored store takes changes
         d2.ctl("group", "switch", labels["both"])
         assert d2.serial() == serial + 1

@@ -19,7 +19,7 @@ import json
 import dns.rdatatype
 import pytest
 
-from flipdns import EXIT_FAIL, EXIT_USAGE
+from flipdns import EXIT_EXISTS, EXIT_FAIL, EXIT_NOTFOUND, EXIT_USAGE
 
 
 def app(d, name):
@@ -45,7 +45,7 @@ def test_valid_names_accepted(daemon, name):
 def test_invalid_names_refused(daemon, name):
     # "--": a name starting with "-" is an argument, not an option
     daemon.expect_error("app", "add", "--addr", "192.0.2.1", "--", name)
-    daemon.expect_error("app", "show", "--", name)
+    daemon.expect_error("app", "show", "--", name, code=EXIT_NOTFOUND)
 
 
 # -- endpoints ----------------------------------------------------------
@@ -146,8 +146,10 @@ def test_endpoint_usage_errors(daemon):
 def test_duplicate_app_refused(daemon):
     daemon.ctl("app", "add", "web1", "--addr", "192.0.2.1")
     before = app(daemon, "web1")
-    daemon.expect_error("app", "add", "web1", "--addr", "192.0.2.2")
-    daemon.expect_error("app", "add", "web1", "--cname", "lb.example.com")
+    daemon.expect_error("app", "add", "web1", "--addr", "192.0.2.2",
+                        code=EXIT_EXISTS)
+    daemon.expect_error("app", "add", "web1", "--cname", "lb.example.com",
+                        code=EXIT_EXISTS)
     assert app(daemon, "web1") == before
 
 
@@ -201,11 +203,12 @@ def test_set_keeps_groups_and_changes_answers(daemon):
 
 
 def test_set_missing_app(daemon):
-    daemon.expect_error("app", "set", "ghost", "--addr", "192.0.2.1")
-    daemon.expect_error("app", "show", "ghost")
-    daemon.expect_error("app", "remove", "ghost")
-    daemon.expect_error("app", "status", "ghost")
-    daemon.expect_error("env", "ghost")
+    daemon.expect_error("app", "set", "ghost", "--addr", "192.0.2.1",
+                        code=EXIT_NOTFOUND)
+    daemon.expect_error("app", "show", "ghost", code=EXIT_NOTFOUND)
+    daemon.expect_error("app", "remove", "ghost", code=EXIT_NOTFOUND)
+    daemon.expect_error("app", "status", "ghost", code=EXIT_NOTFOUND)
+    daemon.expect_error("env", "ghost", code=EXIT_NOTFOUND)
 
 
 # -- app remove ---------------------------------------------------------
@@ -213,8 +216,8 @@ def test_set_missing_app(daemon):
 def test_remove(daemon):
     daemon.ctl("app", "add", "web1", "--addr", "192.0.2.1")
     daemon.ctl("app", "remove", "web1")
-    daemon.expect_error("app", "show", "web1")
-    daemon.expect_error("app", "remove", "web1")
+    daemon.expect_error("app", "show", "web1", code=EXIT_NOTFOUND)
+    daemon.expect_error("app", "remove", "web1", code=EXIT_NOTFOUND)
     assert daemon.ctl_json("app", "list")["apps"] == []
     # the name is free again
     daemon.ctl("app", "add", "web1", "--cname", "lb.example.com")
@@ -341,4 +344,4 @@ def test_status_usage(daemon):
     daemon.expect_error("env", code=EXIT_USAGE)
     daemon.expect_error("env", "a", "b", code=EXIT_USAGE)
     r = daemon.ctl("env", "ghost", check=False)
-    assert r.returncode == EXIT_FAIL and r.stdout == ""
+    assert r.returncode == EXIT_NOTFOUND and r.stdout == ""

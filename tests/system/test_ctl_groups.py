@@ -11,9 +11,10 @@ Rules (README, control protocol; changes.h):
   - delete is refused while the group points at any app; the deleted
     label is tombstoned forever;
   - every committed change adds a history row and increments the serial;
-    refusals change nothing, exit 1 and say why; usage errors exit 2;
-    an unreachable daemon exits 3; a peer not allowed is refused (exit
-    4, with a hint; test_ctl_access.py has the rest of the roles);
+    refusals change nothing, exit by class (1 refused, 5 not found, 6
+    exists: test_ctl_scripts.py) and say why; usage errors exit 2; an
+    unreachable daemon exits 3; a peer not allowed is refused (exit 4,
+    with a hint; test_ctl_access.py has the rest of the roles);
   - an acknowledged change survives a restart.
 """
 
@@ -27,7 +28,8 @@ import subprocess
 import dns.rcode
 import pytest
 
-from flipdns import EXIT_DENIED, EXIT_FAIL, EXIT_UNREACH, EXIT_USAGE, FLIPCTL
+from flipdns import (EXIT_DENIED, EXIT_EXISTS, EXIT_FAIL, EXIT_NOTFOUND,
+                     EXIT_UNREACH, EXIT_USAGE, FLIPCTL)
 
 LABEL_RE = re.compile(r"^[a-z2-7]{12}$")
 
@@ -85,9 +87,10 @@ def test_create_refusals(daemon):
     daemon.expect_error("group", "create", "--backup", "web2")
     daemon.expect_error("group", "create", "--primary", "web1",
                         "--backup", "web1")
-    daemon.expect_error("group", "create", "--primary", "ghost")
+    daemon.expect_error("group", "create", "--primary", "ghost",
+                        code=EXIT_NOTFOUND)
     daemon.expect_error("group", "create", "--primary", "web1",
-                        "--backup", "ghost")
+                        "--backup", "ghost", code=EXIT_NOTFOUND)
     daemon.expect_error("group", "create", "--primary", "Bad_Name")
     assert daemon.ctl_json("group", "list")["groups"] == []
 
@@ -98,7 +101,7 @@ def test_address_forms(daemon):
                  daemon.origin.rstrip("."), "SHOP." + daemon.origin.upper()):
         assert group(daemon, form)["label"] == label
     daemon.expect_error("group", "show", "shop.other.example.")
-    daemon.expect_error("group", "show", "nosuch")
+    daemon.expect_error("group", "show", "nosuch", code=EXIT_NOTFOUND)
 
 
 # -- labels -------------------------------------------------------------
@@ -106,14 +109,17 @@ def test_address_forms(daemon):
 def test_chosen_label(daemon):
     address = daemon.ctl("group", "create", "--label", "www-1").stdout
     assert address == "www-1." + daemon.origin + "\n"
-    daemon.expect_error("group", "create", "--label", "www-1")
+    daemon.expect_error("group", "create", "--label", "www-1",
+                        code=EXIT_EXISTS)
 
 
 @pytest.mark.parametrize("label", [
     "", "Bad", "under_score", "-x", "x-", "a.b", "a" * 64, "ns1", "_status",
 ])
 def test_bad_or_reserved_label_refused(daemon, label):
-    daemon.expect_error("group", "create", "--label", label)
+    # a name in the zone takes ns1: it exists; the rest are not labels
+    daemon.expect_error("group", "create", "--label", label,
+                        code=EXIT_EXISTS if label == "ns1" else EXIT_FAIL)
 
 
 def test_deleted_label_is_tombstoned(daemon):
@@ -124,12 +130,14 @@ def test_deleted_label_is_tombstoned(daemon):
     daemon.ctl("group", "delete", daemon.fqdn(random))
     assert daemon.ctl_json("status")["tombstones"] == tomb0 + 2
     for label in ("gone", random):
-        r = daemon.expect_error("group", "show", label)
-        assert r.returncode == EXIT_FAIL
-        daemon.expect_error("group", "delete", label)
-        daemon.expect_error("group", "switch", label)
-        daemon.expect_error("group", "set", label, "--ttl", "60")
-        daemon.expect_error("group", "create", "--label", label)
+        daemon.expect_error("group", "show", label, code=EXIT_NOTFOUND)
+        daemon.expect_error("group", "delete", label,
+                            code=EXIT_NOTFOUND)
+        daemon.expect_error("group", "switch", label, code=EXIT_NOTFOUND)
+        daemon.expect_error("group", "set", label, "--ttl", "60",
+                            code=EXIT_NOTFOUND)
+        daemon.expect_error("group", "create", "--label", label,
+                            code=EXIT_EXISTS)
     assert daemon.ctl_json("group", "list")["groups"] == []
 
 
@@ -163,8 +171,10 @@ def test_set_refusals(daemon):
     daemon.expect_error("group", "set", both, "--primary", "none")
     daemon.expect_error("group", "set", both, "--primary", "web2")
     daemon.expect_error("group", "set", both, "--backup", "web1")
-    daemon.expect_error("group", "set", both, "--backup", "ghost")
-    daemon.expect_error("group", "set", "nosuchgroup", "--ttl", "60")
+    daemon.expect_error("group", "set", both, "--backup", "ghost",
+                        code=EXIT_NOTFOUND)
+    daemon.expect_error("group", "set", "nosuchgroup", "--ttl", "60",
+                        code=EXIT_NOTFOUND)
 
 
 # -- switch -------------------------------------------------------------
@@ -203,7 +213,7 @@ def test_switch_to_an_empty_side_refused(daemon):
     daemon.expect_error("group", "switch", alone)
     daemon.expect_error("group", "switch", alone, "--to", "backup")
     assert group(daemon, alone)["active"] == "primary"
-    daemon.expect_error("group", "switch", "nosuchgroup")
+    daemon.expect_error("group", "switch", "nosuchgroup", code=EXIT_NOTFOUND)
 
 
 def test_switch_changes_the_answer(daemon):
@@ -247,7 +257,7 @@ def test_delete_refused_while_pointing_at_an_app(daemon):
     daemon.ctl("group", "set", both, "--primary", "none")
     r = daemon.ctl("group", "delete", both)
     assert r.stdout == ""
-    daemon.expect_error("group", "show", both)
+    daemon.expect_error("group", "show", both, code=EXIT_NOTFOUND)
     assert [g["label"] for g in daemon.ctl_json("group", "list")["groups"]] \
         == [alone]
     ans = daemon.query(daemon.fqdn(both), "A")
@@ -332,28 +342,29 @@ def test_refusals_write_nothing(daemon):
     show = daemon.ctl("group", "show", label).stdout
     hist = daemon.ctl_json("history")
     refused = [
-        ("app", "add", "web1", "--addr", "192.0.2.9"),
-        ("app", "add", "BAD", "--addr", "192.0.2.9"),
-        ("app", "add", "web3", "--addr", "192.0.2.300"),
-        ("app", "set", "ghost", "--addr", "192.0.2.9"),
-        ("app", "remove", "web1"),
-        ("app", "remove", "ghost"),
-        ("group", "create", "--label", "keep"),
-        ("group", "create", "--label", "dead"),
-        ("group", "create", "--backup", "web2"),
-        ("group", "create", "--primary", "web2", "--backup", "web2"),
-        ("group", "set", label, "--backup", "web1"),
-        ("group", "set", label, "--primary", "none", "--backup", "web2"),
-        ("group", "set", label, "--primary", "ghost"),
-        ("group", "switch", label),
-        ("group", "switch", label, "--to", "backup"),
-        ("group", "delete", label),
-        ("group", "delete", "dead"),
-        ("group", "show", "dead"),
+        (EXIT_EXISTS, "app", "add", "web1", "--addr", "192.0.2.9"),
+        (EXIT_FAIL, "app", "add", "BAD", "--addr", "192.0.2.9"),
+        (EXIT_FAIL, "app", "add", "web3", "--addr", "192.0.2.300"),
+        (EXIT_NOTFOUND, "app", "set", "ghost", "--addr", "192.0.2.9"),
+        (EXIT_FAIL, "app", "remove", "web1"),
+        (EXIT_NOTFOUND, "app", "remove", "ghost"),
+        (EXIT_EXISTS, "group", "create", "--label", "keep"),
+        (EXIT_EXISTS, "group", "create", "--label", "dead"),
+        (EXIT_FAIL, "group", "create", "--backup", "web2"),
+        (EXIT_FAIL, "group", "create", "--primary", "web2", "--backup",
+         "web2"),
+        (EXIT_FAIL, "group", "set", label, "--backup", "web1"),
+        (EXIT_FAIL, "group", "set", label, "--primary", "none", "--backup",
+         "web2"),
+        (EXIT_NOTFOUND, "group", "set", label, "--primary", "ghost"),
+        (EXIT_FAIL, "group", "switch", label),
+        (EXIT_FAIL, "group", "switch", label, "--to", "backup"),
+        (EXIT_FAIL, "group", "delete", label),
+        (EXIT_NOTFOUND, "group", "delete", "dead"),
+        (EXIT_NOTFOUND, "group", "show", "dead"),
     ]
-    for args in refused:
-        r = daemon.expect_error(*args)
-        assert r.returncode == EXIT_FAIL
+    for code, *args in refused:
+        daemon.expect_error(*args, code=code)
     assert daemon.snapshot() == before
     assert daemon.ctl("group", "show", label).stdout == show
     assert daemon.ctl_json("history") == hist
@@ -513,8 +524,9 @@ def test_acknowledged_changes_survive_restart(daemon):
         ["192.0.2.2"]
     soa = daemon.query(daemon.origin, "SOA")
     assert soa.answer[0][0].serial == before["status"]["serial"]
-    daemon.expect_error("group", "create", "--label", "gone")
-    daemon.expect_error("app", "show", "web3")
+    daemon.expect_error("group", "create", "--label", "gone",
+                        code=EXIT_EXISTS)
+    daemon.expect_error("app", "show", "web3", code=EXIT_NOTFOUND)
     # and it keeps counting from there
     daemon.ctl("group", "switch", a)
     assert daemon.serial() == before["status"]["serial"] + 1
@@ -624,4 +636,4 @@ def test_import_from_stdin(daemon):
     assert len(daemon.ctl_json("group", "list")["groups"]) == 2
     r = subprocess.run([FLIPCTL, "-s", daemon.socket, "import", "-"],
                        input=IMPORT, capture_output=True, text=True)
-    assert r.returncode == EXIT_FAIL and r.stderr.startswith("flipctl: ")
+    assert r.returncode == EXIT_EXISTS and r.stderr.startswith("flipctl: ")

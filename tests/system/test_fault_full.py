@@ -219,7 +219,12 @@ def fill_concurrently(d):
 
 def check_refused_full(r):
     assert r.returncode == EXIT_FAIL, (r.returncode, r.stdout, r.stderr)
-    assert r.stdout == "", r.stdout
+    # with --json the error is on stdout too, for the script
+    if "--json" in r.args:
+        assert json.loads(r.stdout)["error"]["code"] == "store_full", \
+            r.stdout
+    else:
+        assert r.stdout == "", r.stdout
     assert r.stderr.startswith("flipctl: "), r.stderr
     assert "store full" in r.stderr, r.stderr
 

@@ -70,7 +70,8 @@ def test_counters_match_a_known_mix(mdaemon):
     d = mdaemon
     d.ctl("app", "add", "web1", "--addr", ADDR)
     label = d.create_group("--primary", "web1")
-    d.expect_error("group", "show", "nosuchgroup")          # not_found
+    d.expect_error("group", "show", "nosuchgroup",          # not_found
+                   code=flipdns.EXIT_NOTFOUND)
     d.expect_error("app", "add", "Bad_Name", "--addr", ADDR)  # invalid
     before = samples(scrape(d))
 

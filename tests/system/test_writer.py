@@ -17,7 +17,7 @@ import socket
 
 import dns.rcode
 
-from flipdns import EXIT_FAIL, EXIT_OK, read_framed  # noqa: F401
+from flipdns import EXIT_FAIL, EXIT_NOTFOUND, EXIT_OK, read_framed  # noqa: F401
 
 ADDR = "192.0.2.1"
 
@@ -77,7 +77,7 @@ def test_refused_request_in_a_batch_undoes_only_itself(daemon):
     for args in (("group", "show", "halfway"), ("app", "show", "partial"),
                  ("group", "show", "broken")):
         r = d.ctl(*args, check=False)
-        assert r.returncode == EXIT_FAIL, (args, r.stdout, r.stderr)
+        assert r.returncode == EXIT_NOTFOUND, (args, r.stdout, r.stderr)
         assert "not found" in r.stderr, r.stderr
     assert d.query(d.fqdn("halfway"), "A").rcode() == dns.rcode.NXDOMAIN
     assert d.serial() == serial + 2
