@@ -16,21 +16,31 @@ usage_global(void)
 	    "run 'flipctl help' for the list of commands\n");
 }
 
-/* No row matched: name what was given, and the rows it may have meant. */
+/*
+ * No row matched.  A word that opens longer commands ("app") alone, or
+ * with an option after it, asks what is under it: the list, exit 0.
+ * Anything else is a mistake: name it, suggest what is close, exit 2.
+ */
 static int
 unknown_command(int argc, char **argv)
 {
-	const struct ctl_cmd *cmd;
-	size_t len = strlen(argv[0]);
+	char hint[256];
 
-	ctl_fail(CTL_EUSAGE, "usage", "unknown command: %s%s%s", argv[0],
-	    argc > 1 ? " " : "", argc > 1 ? argv[1] : "");
-	for (cmd = ctl_cmds; cmd->words != NULL; cmd++)
-		if (strncmp(cmd->words, argv[0], len) == 0 &&
-		    (cmd->words[len] == ' ' || cmd->words[len] == '\0')) {
-			ctl_usage_rows(stderr, argv[0]);
-			return CTL_EUSAGE;
+	if (ctl_is_command_word(argv[0])) {
+		if (argc == 1 || argv[1][0] == '-') {
+			ctl_help_word(stdout, argv[0]);
+			return ctl_flush_stdout();
 		}
+		ctl_suggest(argv[0], argv[1], hint, sizeof(hint));
+		ctl_fail(CTL_EUSAGE, "usage", "unknown command '%s %s'%s%s%s",
+		    argv[0], argv[1], *hint ? ": did you mean " : "", hint,
+		    *hint ? "?" : "");
+		ctl_usage_rows(stderr, argv[0]);
+		return CTL_EUSAGE;
+	}
+	ctl_suggest("", argv[0], hint, sizeof(hint));
+	ctl_fail(CTL_EUSAGE, "usage", "unknown command '%s'%s%s%s", argv[0],
+	    *hint ? ": did you mean " : "", hint, *hint ? "?" : "");
 	usage_global();
 	return CTL_EUSAGE;
 }
@@ -41,7 +51,8 @@ main(int argc, char **argv)
 	struct ctl c;
 	struct ctl_argv a;
 	const struct ctl_cmd *cmd;
-	int i = 1, nwords, rc;
+	char hint[128];
+	int i, nwords, rc;
 
 	/* The build makes flipctl(8) and the completion this way. */
 	if (argc == 2 && strcmp(argv[1], "--print-man") == 0) {
@@ -62,22 +73,27 @@ main(int argc, char **argv)
 		if (strcmp(argv[i], "--json") == 0)
 			ctl_error_json(true);
 	i = 1;
-
 	while (i < argc && argv[i][0] == '-') {
 		if ((rc = ctl_global_opt(&c, argc, argv, &i)) < 0) {
 			usage_global();
 			return CTL_EUSAGE;
 		}
 		if (rc == 0) {
-			ctl_fail(CTL_EUSAGE, "usage", "unknown option %s",
-			    argv[i]);
+			ctl_suggest_option(NULL, argv[i], hint, sizeof(hint));
+			ctl_fail(CTL_EUSAGE, "usage", "unknown option %s%s%s%s",
+			    argv[i], *hint ? ": did you mean " : "", hint,
+			    *hint ? "?" : "");
 			usage_global();
 			return CTL_EUSAGE;
 		}
 	}
+	if (c.version) {
+		printf("flipctl %s\n", FLIPDNS_VERSION);
+		return ctl_flush_stdout();
+	}
 	if (c.help) {
 		ctl_help(stdout);
-		return CTL_OK;
+		return ctl_flush_stdout();
 	}
 	if (i == argc) {
 		ctl_fail(CTL_EUSAGE, "usage", "missing command");
@@ -89,9 +105,12 @@ main(int argc, char **argv)
 	i += nwords;
 	if ((rc = ctl_args_parse(&c, cmd, argc - i, argv + i, &a)) != CTL_OK)
 		return rc;
-	if (c.help) {
-		ctl_usage_rows(stdout, cmd->words);
-		rc = CTL_OK;
+	if (c.version) {
+		printf("flipctl %s\n", FLIPDNS_VERSION);
+		rc = ctl_flush_stdout();
+	} else if (c.help) {
+		ctl_help_cmd(stdout, cmd);
+		rc = ctl_flush_stdout();
 	} else if ((rc = ctl_socket_resolve(&c)) == CTL_OK)
 		rc = cmd->handler(&c, cmd, &a);
 	json_decref(a.args);

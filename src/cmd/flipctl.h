@@ -12,6 +12,7 @@
  *   flipctl_table.c     aligned text tables
  *   flipctl_error.c     failures: stderr, --json error objects, exit status
  *   flipctl_doc.c       help, man page sections, bash completion
+ *   flipctl_help.c      help CMD, the commands under a word, "did you mean"
  * The exit status is part of the interface: scripts test it.
  */
 #ifndef FLIPCTL_H
@@ -59,6 +60,7 @@ struct ctl {
 	bool json;          /* print the daemon's result as JSON */
 	unsigned timeout;   /* seconds to wait for the reply */
 	bool help;          /* -h / --help was given */
+	bool version;       /* --version was given */
 };
 
 /* The command line after the command words, as flipctl_args.c parses it. */
@@ -205,6 +207,25 @@ struct ctl_exit_doc {
 	const char *text;
 };
 extern const struct ctl_exit_doc ctl_exit_docs[];
+
+/* flipctl_help.c: help from the tables, for people at a terminal. */
+/* Usage, description, arguments and every option of cmd. */
+void ctl_help_cmd(FILE *out, const struct ctl_cmd *cmd);
+/* Is prefix ("app") the first word(s) of a longer command? */
+bool ctl_is_command_word(const char *prefix);
+/* The commands under prefix, with their synopsis and help. */
+void ctl_help_word(FILE *out, const char *prefix);
+/*
+ * "Did you mean": the words that may follow prefix ("" for the first
+ * word) closest to typed, quoted with their prefix ("'group switch'"),
+ * into buf; empty when none is close.  ctl_suggest_option does the same
+ * for an option, among cmd's and the global ones (cmd NULL: only the
+ * global ones).
+ */
+void ctl_suggest(const char *prefix, const char *typed, char *buf,
+    size_t len);
+void ctl_suggest_option(const struct ctl_cmd *cmd, const char *typed,
+    char *buf, size_t len);
 
 /* flipctl_transfer.c: the handlers of import, export and backup. */
 ctl_handler ctl_cmd_import, ctl_cmd_export, ctl_cmd_backup;

@@ -168,6 +168,13 @@ set_help(struct ctl *c, const char *v)
 }
 
 static int
+set_version(struct ctl *c, const char *v)
+{
+	c->version = true;
+	return 1;
+}
+
+static int
 set_timeout(struct ctl *c, const char *v)
 {
 	unsigned long n;
@@ -199,7 +206,10 @@ const struct ctl_global ctl_globals[] = {
 	    "wait this long for the daemon's reply, 1.." STR(CTL_TIMEOUT_MAX)
 	    " (default " STR(CTL_DEFAULT_TIMEOUT) ")"},
 	{"-h", "--help", NULL, set_help,
-	    "print help; after a command, that command's usage"},
+	    "print help; after a command, that command's usage, arguments "
+	    "and options (as 'flipctl help COMMAND' does)"},
+	{NULL, "--version", NULL, set_version,
+	    "print flipctl's version and exit"},
 	{NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -274,8 +284,13 @@ command_opt(const struct ctl_cmd *cmd, int argc, char **argv, int *i,
 		if ((cmd->opts & (1u << k)) &&
 		    opt_match(arg, ctl_opts[k].name, &val))
 			o = &ctl_opts[k];
-	if (o == NULL)
-		return ctl_usage(cmd, "unknown option %s", arg);
+	if (o == NULL) {
+		char hint[128];
+
+		ctl_suggest_option(cmd, arg, hint, sizeof(hint));
+		return ctl_usage(cmd, "unknown option %s%s%s%s", arg,
+		    *hint ? ": did you mean " : "", hint, *hint ? "?" : "");
+	}
 	if (val == NULL) {
 		if (*i + 1 >= argc)
 			return ctl_usage(cmd, "%s needs a value", o->name);
@@ -334,7 +349,7 @@ parse(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **argv,
 		    (rc = command_opt(cmd, argc, argv, &i, a)) != CTL_OK)
 			return rc;
 	}
-	if (c->help)
+	if (c->help || c->version)
 		return CTL_OK;
 	if (a->npos < cmd->min_args)
 		return missing(cmd);

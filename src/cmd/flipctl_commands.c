@@ -93,8 +93,9 @@ const struct ctl_cmd ctl_cmds[] = {
 	    ctl_print_tokens, "", "list the tokens (never their secrets)"},
 	{"token revoke", cmd_remote, "token.revoke", "name", 1, 1, 0, NULL,
 	    "NAME", "revoke a token: it stops working at once"},
-	{"help", cmd_help, NULL, NULL, 0, 0, 0, NULL,
-	    "", "show this help"},
+	{"help", cmd_help, NULL, NULL, 0, 3, 0, NULL,
+	    "[CMD]", "show this help; with a command's words, that command's "
+	    "usage, arguments and options, or the commands under a word"},
 	{NULL, NULL, NULL, NULL, 0, 0, 0, NULL, NULL, NULL},
 };
 
@@ -330,9 +331,35 @@ cmd_group_set(struct ctl *c, const struct ctl_cmd *cmd, struct ctl_argv *a)
 	return cmd_remote(c, cmd, a);
 }
 
+/* help, help WORD..., as flipctl would take WORD... as a command. */
 static int
 cmd_help(struct ctl *c, const struct ctl_cmd *cmd, struct ctl_argv *a)
 {
-	ctl_help(stdout);
-	return CTL_OK;
+	const struct ctl_cmd *row;
+	char words[128], hint[256];
+	size_t off = 0;
+	int i, n;
+
+	if (a->npos == 0) {
+		ctl_help(stdout);
+		return ctl_flush_stdout();
+	}
+	for (i = 0; i < a->npos && off < sizeof(words); i++)
+		off += (size_t)snprintf(words + off, sizeof(words) - off,
+		    "%s%s", i ? " " : "", a->pos[i]);
+	if ((row = ctl_cmd_find(a->npos, (char **)a->pos, &n)) != NULL &&
+	    n == a->npos) {
+		ctl_help_cmd(stdout, row);
+		return ctl_flush_stdout();
+	}
+	if (ctl_is_command_word(words)) {
+		ctl_help_word(stdout, words);
+		return ctl_flush_stdout();
+	}
+	if (a->npos > 1 && ctl_is_command_word(a->pos[0]))
+		ctl_suggest(a->pos[0], a->pos[1], hint, sizeof(hint));
+	else
+		ctl_suggest("", a->pos[0], hint, sizeof(hint));
+	return ctl_usage(cmd, "no command '%s'%s%s%s", words,
+	    *hint ? ": did you mean " : "", hint, *hint ? "?" : "");
 }

@@ -270,7 +270,7 @@ ctl_print_completion(FILE *out)
 	    "option tables: do not edit.\n\n_flipctl()\n{\n"
 	    "\tlocal cur=${COMP_WORDS[COMP_CWORD]} "
 	    "prev=${COMP_WORDS[COMP_CWORD-1]}\n"
-	    "\tlocal i w cmd= skip=0 opts= files=0\n"
+	    "\tlocal i w cmd= skip=0 opts= files=0 helping=0\n"
 	    "\tlocal globals=\"");
 	for (g = ctl_globals; g->longname != NULL; g++)
 		fprintf(out, "%s%s", g == ctl_globals ? "" : " ", g->longname);
@@ -299,6 +299,9 @@ ctl_print_completion(FILE *out)
 	value_options(out);
 	fprintf(out, ") skip=1 ;;\n\t\t-*) ;;\n"
 	    "\t\t*) cmd=\"${cmd:+$cmd }$w\" ;;\n\t\tesac\n\tdone\n\n"
+	    "\t# help takes a command's words: complete them as if alone\n"
+	    "\tif [[ $cmd == help || $cmd == \"help \"* ]]; then\n"
+	    "\t\tcmd=${cmd#help}; cmd=${cmd# }; helping=1\n\tfi\n\n"
 	    "\tcase \" $cmd \" in\n");
 	for (cmd = ctl_cmds; cmd->words != NULL; cmd++) {
 		fprintf(out, "\t\" %s \"*)\n\t\topts=\"", cmd->words);
@@ -328,7 +331,8 @@ ctl_print_completion(FILE *out)
 	fprintf(out, "\t\t*) w= ;;\n\t\tesac\n"
 	    "\t\t[[ $cur == -* ]] && w=$globals\n"
 	    "\t\tCOMPREPLY=($(compgen -W \"$w\" -- \"$cur\"))\n"
-	    "\t\treturn ;;\n\tesac\n\n"
+	    "\t\treturn ;;\n\tesac\n"
+	    "\t((helping)) && return\n\n"
 	    "\tif [[ $cur == -* ]]; then\n"
 	    "\t\tCOMPREPLY=($(compgen -W \"$opts$globals\" -- \"$cur\"))\n"
 	    "\telif ((files)); then\n"

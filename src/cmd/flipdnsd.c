@@ -27,12 +27,35 @@ enum {
 	EXIT_USAGE = 2,     /* bad command line or configuration */
 };
 
+#define USAGE "usage: flipdnsd [-d] [-c FILE] [--check-config]\n" \
+	"       flipdnsd [-c FILE] --restore BACKUP\n" \
+	"       flipdnsd --help | --version\n"
+
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: flipdnsd [-d] [-c FILE] [--check-config]\n"
-	    "       flipdnsd [-c FILE] --restore BACKUP\n");
+	fputs(USAGE, stderr);
 	exit(EXIT_USAGE);
+}
+
+/* Asked for: on stdout, exit 0, as GNU and every packaging check expect. */
+static int
+help(void)
+{
+	printf(USAGE "\n"
+	    "  -c, --config FILE   the configuration (default "
+	    FLIPDNS_DEFAULT_CONFIG ")\n"
+	    "  -d, --debug         log at debug level\n"
+	    "  -n, --check-config  check the configuration and exit: 0 ok, 2 "
+	    "not\n"
+	    "  --restore BACKUP    put a backup made by 'flipctl backup' "
+	    "into\n"
+	    "                      storage.path (never over a store), and "
+	    "exit\n"
+	    "  -h, --help          print this and exit\n"
+	    "  -V, --version       print the version and exit\n"
+	    "\nflipdnsd(8); flipctl(8) controls the running daemon.\n");
+	return fflush(stdout) == 0 ? EXIT_OK : EXIT_RUN;
 }
 
 /*
@@ -121,6 +144,8 @@ main(int argc, char **argv)
 		case 'V':
 			printf("flipdnsd %s\n", FLIPDNS_VERSION);
 			return EXIT_OK;
+		case 'h':
+			return help();
 		default:
 			usage();
 		}

@@ -178,7 +178,8 @@ def test_completion_from_the_table(root, tmp_path):
         "set", "show", "switch"]
     assert complete(script, ["flipctl", "-s", "x.sock", "group", "switch",
                              "abc", "--"]) == sorted(
-        ["--to", "--socket", "--config", "--json", "--timeout", "--help"])
+        ["--to", "--socket", "--config", "--json", "--timeout", "--help",
+         "--version"])
     assert complete(script, ["flipctl", "group", "switch", "abc", "--to",
                              ""]) == ["backup", "primary"]
     (tmp_path / "zone-backup.mdb").write_text("")
