@@ -266,7 +266,7 @@ struct ctl_table;
 struct ctl_table *ctl_table_new(int ncols, const char *const *header);
 /* Add a row of ncols cells; NULL cells print as "-".  Cells are copied. */
 void ctl_table_add(struct ctl_table *t, const char *const *cells);
-/* Print (nothing when there are no rows) and free. */
+/* Print (the header too when there are no rows) and free. */
 void ctl_table_print(struct ctl_table *t, FILE *out);
 
 #endif

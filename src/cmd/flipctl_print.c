@@ -377,10 +377,14 @@ static const struct column history_columns[] = {
 	{NULL, NULL, NULL},
 };
 
+/*
+ * SERVING: the group answers with this app now (its side is active).
+ * Not "ACTIVE", which in the group list names the side.
+ */
 static const struct column follower_columns[] = {
 	{"GROUP", "address", fmt_value},
 	{"ROLE", "role", fmt_value},
-	{"ACTIVE", "active", fmt_yesno},
+	{"SERVING", "active", fmt_yesno},
 	{NULL, NULL, NULL},
 };
 
@@ -413,16 +417,19 @@ ctl_print_app(json_t *app)
 	print_fields(app, app_fields);
 }
 
-/* The app, a blank line, and the groups that follow it, if any. */
+/*
+ * The app, a blank line, how many groups follow it, and their table:
+ * its role in each and whether it is the side that answers now.
+ */
 void
 ctl_print_app_show(json_t *app)
 {
 	json_t *followers = json_object_get(app, "followers");
 
 	print_fields(app, app_fields);
-	if (json_array_size(followers) == 0)
-		return;
-	putchar('\n');
+	printf("\ngroups following %s: %zu\n",
+	    json_string_value(json_object_get(app, "name")),
+	    json_array_size(followers));
 	print_table(followers, follower_columns);
 }
 

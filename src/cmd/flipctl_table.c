@@ -86,8 +86,12 @@ ctl_table_print(struct ctl_table *t, FILE *out)
 			if ((len = strlen(t->cells[r * t->ncols + i])) >
 			    width[i])
 				width[i] = len;
-	/* Row 0 is the header: alone it would announce an empty list. */
-	for (r = 0; t->nrows > 1 && r < t->nrows; r++)
+	/*
+	 * Row 0 is the header, printed even alone: an empty list then
+	 * looks empty, not like a command that printed nothing (and a
+	 * script that skips one line reads the same either way).
+	 */
+	for (r = 0; r < t->nrows; r++)
 		for (i = 0; i < t->ncols; i++) {
 			cell = t->cells[r * t->ncols + i];
 			if (i == t->ncols - 1)

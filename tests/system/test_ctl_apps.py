@@ -288,18 +288,25 @@ def test_show_lists_the_groups_that_follow(daemon):
     shown = app(d, "web2")
     assert shown["followers"][0]["address"] == d.fqdn("blog")
     assert shown["next"] is None
-    # for people: the app, then a table of its groups
+    # for people: the app, then how many groups follow it and their
+    # table: the app's role, and whether it answers for the group now
     out = d.ctl("app", "show", "web2").stdout
     head, table = out.split("\n\n")
     assert head.splitlines()[0].split() == ["name:", "web2"]
     rows = [line.split() for line in table.splitlines()]
-    assert rows == [["GROUP", "ROLE", "ACTIVE"],
+    assert rows == [["groups", "following", "web2:", "2"],
+                    ["GROUP", "ROLE", "SERVING"],
                     [d.fqdn("blog"), "primary", "yes"],
                     [d.fqdn("shop"), "backup", "yes"]]
-    # no groups: no table
+    d.ctl("group", "switch", "shop")
+    rows = [line.split() for line in
+            d.ctl("app", "show", "web2").stdout.split("\n\n")[1].splitlines()]
+    assert rows[3] == [d.fqdn("shop"), "backup", "no"]
+    # no groups: the count and the header, an empty table
     d.ctl("group", "set", "blog", "--backup", "none")
     out = d.ctl("app", "show", "idle").stdout
-    assert "GROUP" not in out and "\n\n" not in out, out
+    assert out.split("\n\n")[1] == ("groups following idle: 0\n"
+                                    "GROUP  ROLE  SERVING\n"), out
 
 
 # -- status -------------------------------------------------------------

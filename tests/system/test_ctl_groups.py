@@ -375,7 +375,6 @@ def test_refusals_write_nothing(daemon):
 @pytest.mark.parametrize("args", [
     (),
     ("frobnicate",),
-    ("group",),
     ("group", "frob"),
     ("app", "list", "extra"),
     ("app", "show"),

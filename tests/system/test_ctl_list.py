@@ -104,7 +104,8 @@ def test_app_show_walks_every_page(daemon):
                for f in shown["followers"])
     assert shown["next"] is None
     rows = d.ctl("app", "show", "spare").stdout.split("\n\n")[1]
-    assert len(rows.splitlines()) == 1 + 1205
+    # the count, the header, a row per group
+    assert len(rows.splitlines()) == 2 + 1205
 
 
 @pytest.mark.parametrize("args, word", [
@@ -113,3 +114,16 @@ def test_app_show_walks_every_page(daemon):
 def test_bad_list_arguments(many, args, word):
     r = request(many, "group.list", **args)
     assert not r["ok"] and word in r["error"]["message"]
+
+
+def test_empty_lists_print_their_header(daemon):
+    # a list with no rows still says what it would list
+    want = {("app", "list"): "NAME  STATUS  GROUPS  ACTIVE  ENDPOINTS\n",
+            ("group", "list"): "ADDRESS  PRIMARY  BACKUP  ACTIVE  TTL\n",
+            ("history",): "SERIAL  TIME  USER  OP  SUBJECT  MOVED  CHANGE\n"}
+    for args, header in want.items():
+        assert daemon.ctl(*args).stdout == header, args
+    # the same header above rows
+    daemon.ctl("app", "add", "web1", "--addr", "192.0.2.1")
+    out = daemon.ctl("app", "list").stdout.splitlines()
+    assert out[0].split() == want[("app", "list")].split() and len(out) == 2
