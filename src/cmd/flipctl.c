@@ -111,7 +111,9 @@ main(int argc, char **argv)
 	} else if (c.help) {
 		ctl_help_cmd(stdout, cmd);
 		rc = ctl_flush_stdout();
-	} else if ((rc = ctl_socket_resolve(&c)) == CTL_OK)
+	} else if ((cmd->confirm == NULL || (a.given & CTL_O(YES)) ||
+	    (rc = ctl_confirm(cmd, &a)) == CTL_OK) &&
+	    (rc = ctl_socket_resolve(&c)) == CTL_OK)
 		rc = cmd->handler(&c, cmd, &a);
 	json_decref(a.args);
 	return rc;

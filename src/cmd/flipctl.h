@@ -68,6 +68,7 @@ struct ctl_argv {
 	const char *pos[CTL_MAX_POS];
 	int npos;
 	json_t *args;       /* options as protocol arguments (owned) */
+	unsigned given;     /* options given: bits of CTL_OPT_* */
 };
 
 /* Raw bytes after a request or reply line (README: "Payloads"). */
@@ -97,12 +98,19 @@ struct ctl_cmd {
 	ctl_printer *print;      /* human output; NULL prints nothing */
 	const char *synopsis;    /* arguments and options, for usage lines */
 	const char *help;
+	/*
+	 * Destructive: the question asked on a terminal before the request
+	 * is sent, with %s for the first argument; the row takes --yes.
+	 * NULL for the rest.
+	 */
+	const char *confirm;
 };
 
 /* Option bits; the option table in flipctl_args.c is indexed by them. */
 enum {
 	CTL_OPT_CNAME, CTL_OPT_ADDR, CTL_OPT_PRIMARY, CTL_OPT_BACKUP,
 	CTL_OPT_TTL, CTL_OPT_LABEL, CTL_OPT_TO, CTL_OPT_LIMIT, CTL_OPT_ROLE,
+	CTL_OPT_YES,
 	CTL_OPT_COUNT
 };
 #define CTL_O(x)  (1u << CTL_OPT_##x)
@@ -110,13 +118,14 @@ enum {
 /* How an option's value is read (flipctl_args.c). */
 enum ctl_opt_kind {
 	CTL_KIND_STRING, CTL_KIND_APP, CTL_KIND_LIST, CTL_KIND_NUMBER,
-	CTL_KIND_SIDE
+	CTL_KIND_SIDE,
+	CTL_KIND_FLAG       /* takes no value; metavar NULL */
 };
 
 /* One command option, a row of ctl_opts[] (flipctl_args.c). */
 struct ctl_opt {
 	const char *name;        /* "--ttl" */
-	const char *key;         /* its protocol argument */
+	const char *key;         /* its protocol argument; NULL: flipctl's own */
 	enum ctl_opt_kind kind;
 	const char *metavar;     /* what its value is, for people: "SECONDS" */
 	const char *help;
@@ -227,6 +236,14 @@ void ctl_suggest(const char *prefix, const char *typed, char *buf,
 void ctl_suggest_option(const struct ctl_cmd *cmd, const char *typed,
     char *buf, size_t len);
 
+/*
+ * flipctl_confirm.c: cmd is destructive (cmd->confirm) and --yes was not
+ * given: ask on the terminal.  CTL_OK when confirmed; CTL_EFAIL when
+ * declined, CTL_EUSAGE when there is no terminal to ask on (stdin is not
+ * one), both reported: nothing is sent then.
+ */
+int ctl_confirm(const struct ctl_cmd *cmd, const struct ctl_argv *a);
+
 /* flipctl_transfer.c: the handlers of import, export and backup. */
 ctl_handler ctl_cmd_import, ctl_cmd_export, ctl_cmd_backup;
 
@@ -243,6 +260,8 @@ void ctl_print_history(json_t *result);
 void ctl_print_import(json_t *result);
 void ctl_print_status(json_t *result);
 void ctl_print_message(json_t *result);
+void ctl_print_group_deleted(json_t *result);
+void ctl_print_app_removed(json_t *result);
 void ctl_print_stats(json_t *result);
 void ctl_print_token(json_t *result);
 void ctl_print_tokens(json_t *result);

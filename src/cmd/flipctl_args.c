@@ -46,6 +46,10 @@ const struct ctl_opt ctl_opts[CTL_OPT_COUNT] = {
 	    "at most N entries (default 50)"},
 	[CTL_OPT_ROLE] = {"--role", "role", CTL_KIND_STRING, "read|write",
 	    "what the token may do: read, or read and change"},
+	[CTL_OPT_YES] = {"--yes", NULL, CTL_KIND_FLAG, NULL,
+	    "do it without asking: a destructive command asks for "
+	    "confirmation on a terminal, and without one refuses unless "
+	    "given --yes"},
 };
 
 static json_t *
@@ -89,6 +93,7 @@ static const struct {
 	[CTL_KIND_LIST] = {conv_string, "UTF-8 text"},
 	[CTL_KIND_NUMBER] = {conv_number, "a whole number 0..4294967295"},
 	[CTL_KIND_SIDE] = {conv_side, "primary or backup"},
+	[CTL_KIND_FLAG] = {NULL, NULL},
 };
 
 int
@@ -291,12 +296,22 @@ command_opt(const struct ctl_cmd *cmd, int argc, char **argv, int *i,
 		return ctl_usage(cmd, "unknown option %s%s%s%s", arg,
 		    *hint ? ": did you mean " : "", hint, *hint ? "?" : "");
 	}
+	if (o->kind == CTL_KIND_FLAG) {
+		(*i)++;
+		if (val != NULL)
+			return ctl_usage(cmd, "%s takes no value", o->name);
+		a->given |= 1u << (o - ctl_opts);
+		if (o->key != NULL)
+			json_object_set_new(a->args, o->key, json_true());
+		return CTL_OK;
+	}
 	if (val == NULL) {
 		if (*i + 1 >= argc)
 			return ctl_usage(cmd, "%s needs a value", o->name);
 		val = argv[++*i];
 	}
 	(*i)++;
+	a->given |= 1u << (o - ctl_opts);
 	if ((v = opt_kinds[o->kind].conv(val)) == NULL)
 		return ctl_usage(cmd, "bad %s '%s': expected %s", o->name,
 		    val, opt_kinds[o->kind].expect);

@@ -20,7 +20,8 @@ const struct ctl_exit_doc ctl_exit_docs[] = {
 	{CTL_EFAIL, "refused", "the daemon refused the request: a rule "
 	    "forbids it (code refused) or a value is invalid (invalid), or "
 	    "it failed (store_full, store, internal); or a file could not be "
-	    "read or the output written (io); the message says why"},
+	    "read or the output written (io); or the confirmation question "
+	    "was not answered yes (declined); the message says why"},
 	{CTL_EUSAGE, "usage", "a bad command line, a configuration file (-c) "
 	    "that cannot be read, or a destructive command without --yes "
 	    "and without a terminal to ask on: nothing was sent (code usage)"},
@@ -85,8 +86,10 @@ ctl_help(FILE *out)
 	}
 	fprintf(out, "\ncommand options:\n");
 	for (k = 0; k < CTL_OPT_COUNT; k++)
-		fprintf(out, "  %s %s\n        %s\n", ctl_opts[k].name,
-		    ctl_opts[k].metavar, ctl_opts[k].help);
+		fprintf(out, "  %s%s%s\n        %s\n", ctl_opts[k].name,
+		    ctl_opts[k].metavar ? " " : "",
+		    ctl_opts[k].metavar ? ctl_opts[k].metavar : "",
+		    ctl_opts[k].help);
 	fprintf(out, "\nexit status:");
 	for (e = ctl_exit_docs; e->text != NULL; e++)
 		fprintf(out, "%s %d %s", e == ctl_exit_docs ? "" : ",",
@@ -175,8 +178,11 @@ ctl_print_man(FILE *out)
 	}
 	fprintf(out, "# COMMAND OPTIONS\n\n");
 	for (k = 0; k < CTL_OPT_COUNT; k++) {
-		fprintf(out, "*%s* ", ctl_opts[k].name);
-		scd_synopsis(out, ctl_opts[k].metavar);
+		fprintf(out, "*%s*", ctl_opts[k].name);
+		if (ctl_opts[k].metavar != NULL) {
+			fputc(' ', out);
+			scd_synopsis(out, ctl_opts[k].metavar);
+		}
 		fprintf(out, "\n\t");
 		scd_text(out, ctl_opts[k].help);
 		fprintf(out, ".\n\n");
@@ -253,7 +259,8 @@ value_options(FILE *out)
 		sep = "|";
 	}
 	for (k = 0; k < CTL_OPT_COUNT; k++)
-		fprintf(out, "|%s", ctl_opts[k].name);
+		if (ctl_opts[k].kind != CTL_KIND_FLAG)
+			fprintf(out, "|%s", ctl_opts[k].name);
 }
 
 void

@@ -482,6 +482,21 @@ ctl_print_message(json_t *result)
 	print_member(result, "message", "");
 }
 
+/* Plainly: nothing brings the address back. */
+void
+ctl_print_group_deleted(json_t *result)
+{
+	print_member(result, "address", "deleted ");
+	printf("this address is gone for good: its label is never issued "
+	    "again\n");
+}
+
+void
+ctl_print_app_removed(json_t *result)
+{
+	print_member(result, "name", "removed app ");
+}
+
 void
 ctl_print_app_status(json_t *result)
 {

@@ -45,7 +45,7 @@ def build_every_kind(d):
     d.ctl("group", "switch", "switched")
     d.create_group("--primary", "web3", "--label", "gone")
     d.ctl("group", "set", "gone", "--primary", "none")
-    d.ctl("group", "delete", "gone")
+    d.ctl("group", "delete", "--yes", "gone")
     d.ctl("app", "set", "web3", "--addr", "192.0.2.31")
     return labels
 
@@ -195,7 +195,7 @@ def test_copy_is_compacted(daemon, tmp_path):
     d.ctl("import", tmp_path / "bulk.yaml")
     # then away again, one commit each (an import cannot remove):
     for i in range(1000):
-        d.ctl("app", "remove", "bulk%04d-%s" % (i, "x" * 50))
+        d.ctl("app", "remove", "--yes", "bulk%04d-%s" % (i, "x" * 50))
     live = os.path.getsize(os.path.join(d.storage, "data.mdb"))
     free = free_pages(d.storage)
     d.ctl("backup", tmp_path / "small")

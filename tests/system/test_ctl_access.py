@@ -140,7 +140,7 @@ def test_read_only_role(daemon):
             assert r.returncode == 0, (who, args, r.stderr)
         for args in (("group", "switch", label),
                      ("app", "add", "web9", "--addr", "192.0.2.9"),
-                     ("group", "create"), ("app", "remove", "web2"),
+                     ("group", "create"), ("app", "remove", "--yes", "web2"),
                      ("import", doc)):
             r = denied(d, *args, as_user=who)
             assert "may only read" in r.stderr, r.stderr

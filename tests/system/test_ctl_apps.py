@@ -206,7 +206,7 @@ def test_set_missing_app(daemon):
     daemon.expect_error("app", "set", "ghost", "--addr", "192.0.2.1",
                         code=EXIT_NOTFOUND)
     daemon.expect_error("app", "show", "ghost", code=EXIT_NOTFOUND)
-    daemon.expect_error("app", "remove", "ghost", code=EXIT_NOTFOUND)
+    daemon.expect_error("app", "remove", "--yes", "ghost", code=EXIT_NOTFOUND)
     daemon.expect_error("app", "status", "ghost", code=EXIT_NOTFOUND)
     daemon.expect_error("env", "ghost", code=EXIT_NOTFOUND)
 
@@ -215,9 +215,9 @@ def test_set_missing_app(daemon):
 
 def test_remove(daemon):
     daemon.ctl("app", "add", "web1", "--addr", "192.0.2.1")
-    daemon.ctl("app", "remove", "web1")
+    daemon.ctl("app", "remove", "--yes", "web1")
     daemon.expect_error("app", "show", "web1", code=EXIT_NOTFOUND)
-    daemon.expect_error("app", "remove", "web1", code=EXIT_NOTFOUND)
+    daemon.expect_error("app", "remove", "--yes", "web1", code=EXIT_NOTFOUND)
     assert daemon.ctl_json("app", "list")["apps"] == []
     # the name is free again
     daemon.ctl("app", "add", "web1", "--cname", "lb.example.com")
@@ -228,17 +228,17 @@ def test_remove_refused_while_a_group_points_at_it(daemon):
     daemon.ctl("app", "add", "web2", "--addr", "192.0.2.2")
     label = daemon.create_group("--primary", "web1", "--backup", "web2")
     # active side and inactive side alike
-    daemon.expect_error("app", "remove", "web1")
-    daemon.expect_error("app", "remove", "web2")
+    daemon.expect_error("app", "remove", "--yes", "web1")
+    daemon.expect_error("app", "remove", "--yes", "web2")
     daemon.ctl("group", "set", label, "--backup", "none")
-    daemon.ctl("app", "remove", "web2")
-    daemon.expect_error("app", "remove", "web1")
+    daemon.ctl("app", "remove", "--yes", "web2")
+    daemon.expect_error("app", "remove", "--yes", "web1")
     # pointed at by a second group too: both must let go
     other = daemon.create_group("--primary", "web1")
     daemon.ctl("group", "set", label, "--primary", "none")
-    daemon.expect_error("app", "remove", "web1")
+    daemon.expect_error("app", "remove", "--yes", "web1")
     daemon.ctl("group", "set", other, "--primary", "none")
-    daemon.ctl("app", "remove", "web1")
+    daemon.ctl("app", "remove", "--yes", "web1")
 
 
 def test_remove_refusal_names_the_groups(daemon):
@@ -246,13 +246,13 @@ def test_remove_refusal_names_the_groups(daemon):
     daemon.ctl("app", "add", "web2", "--addr", "192.0.2.2")
     daemon.ctl("group", "create", "--primary", "web2", "--backup", "web1",
                "--label", "shop")
-    r = daemon.expect_error("app", "remove", "web1")
+    r = daemon.expect_error("app", "remove", "--yes", "web1")
     assert "app web1 is used by 1 group (shop); point it elsewhere" \
         in r.stderr, r.stderr
     for i in range(7):
         daemon.ctl("group", "create", "--primary", "web1", "--label",
                    "g%d" % i)
-    r = daemon.expect_error("app", "remove", "web1")
+    r = daemon.expect_error("app", "remove", "--yes", "web1")
     assert "app web1 is used by 8 groups (g0, g1, g2, g3, g4 and 3 more); " \
         "point them elsewhere first" in r.stderr, r.stderr
 

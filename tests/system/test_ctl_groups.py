@@ -126,12 +126,12 @@ def test_deleted_label_is_tombstoned(daemon):
     daemon.create_group("--label", "gone")
     random = daemon.create_group()
     tomb0 = daemon.ctl_json("status")["tombstones"]
-    daemon.ctl("group", "delete", "gone")
-    daemon.ctl("group", "delete", daemon.fqdn(random))
+    daemon.ctl("group", "delete", "--yes", "gone")
+    daemon.ctl("group", "delete", "--yes", daemon.fqdn(random))
     assert daemon.ctl_json("status")["tombstones"] == tomb0 + 2
     for label in ("gone", random):
         daemon.expect_error("group", "show", label, code=EXIT_NOTFOUND)
-        daemon.expect_error("group", "delete", label,
+        daemon.expect_error("group", "delete", "--yes", label,
                             code=EXIT_NOTFOUND)
         daemon.expect_error("group", "switch", label, code=EXIT_NOTFOUND)
         daemon.expect_error("group", "set", label, "--ttl", "60",
@@ -250,13 +250,14 @@ def test_delete_refused_while_pointing_at_an_app(daemon):
     apps(daemon, "web1", "web2")
     alone = daemon.create_group("--primary", "web1")
     both = daemon.create_group("--primary", "web1", "--backup", "web2")
-    daemon.expect_error("group", "delete", alone)
-    daemon.expect_error("group", "delete", both)
+    daemon.expect_error("group", "delete", "--yes", alone)
+    daemon.expect_error("group", "delete", "--yes", both)
     daemon.ctl("group", "set", both, "--backup", "none")
-    daemon.expect_error("group", "delete", both)
+    daemon.expect_error("group", "delete", "--yes", both)
     daemon.ctl("group", "set", both, "--primary", "none")
-    r = daemon.ctl("group", "delete", both)
-    assert r.stdout == ""
+    r = daemon.ctl("group", "delete", "--yes", both)
+    assert r.stdout == ("deleted %s\nthis address is gone for good: its "
+                        "label is never issued again\n" % daemon.fqdn(both))
     daemon.expect_error("group", "show", both, code=EXIT_NOTFOUND)
     assert [g["label"] for g in daemon.ctl_json("group", "list")["groups"]] \
         == [alone]
@@ -316,8 +317,8 @@ def test_serial_counts_committed_changes(daemon):
         ("group", "switch", "g1", "--to", "primary"),
         ("group", "set", "g1", "--ttl", "77"),
         ("group", "set", "g1", "--backup", "none", "--primary", "none"),
-        ("group", "delete", "g1"),
-        ("app", "remove", "web2"),
+        ("group", "delete", "--yes", "g1"),
+        ("app", "remove", "--yes", "web2"),
     ]
     for step in steps:
         daemon.ctl(*step)
@@ -337,7 +338,7 @@ def test_refusals_write_nothing(daemon):
     apps(daemon, "web1", "web2")
     label = daemon.create_group("--primary", "web1", "--label", "keep")
     daemon.ctl("group", "create", "--label", "dead")
-    daemon.ctl("group", "delete", "dead")
+    daemon.ctl("group", "delete", "--yes", "dead")
     before = daemon.snapshot()
     show = daemon.ctl("group", "show", label).stdout
     hist = daemon.ctl_json("history")
@@ -346,8 +347,8 @@ def test_refusals_write_nothing(daemon):
         (EXIT_FAIL, "app", "add", "BAD", "--addr", "192.0.2.9"),
         (EXIT_FAIL, "app", "add", "web3", "--addr", "192.0.2.300"),
         (EXIT_NOTFOUND, "app", "set", "ghost", "--addr", "192.0.2.9"),
-        (EXIT_FAIL, "app", "remove", "web1"),
-        (EXIT_NOTFOUND, "app", "remove", "ghost"),
+        (EXIT_FAIL, "app", "remove", "--yes", "web1"),
+        (EXIT_NOTFOUND, "app", "remove", "--yes", "ghost"),
         (EXIT_EXISTS, "group", "create", "--label", "keep"),
         (EXIT_EXISTS, "group", "create", "--label", "dead"),
         (EXIT_FAIL, "group", "create", "--backup", "web2"),
@@ -359,8 +360,8 @@ def test_refusals_write_nothing(daemon):
         (EXIT_NOTFOUND, "group", "set", label, "--primary", "ghost"),
         (EXIT_FAIL, "group", "switch", label),
         (EXIT_FAIL, "group", "switch", label, "--to", "backup"),
-        (EXIT_FAIL, "group", "delete", label),
-        (EXIT_NOTFOUND, "group", "delete", "dead"),
+        (EXIT_FAIL, "group", "delete", "--yes", label),
+        (EXIT_NOTFOUND, "group", "delete", "--yes", "dead"),
         (EXIT_NOTFOUND, "group", "show", "dead"),
     ]
     for code, *args in refused:
@@ -463,7 +464,7 @@ def test_uid_not_allowed_is_refused(daemon):
     apps(daemon, "web1")
     for args in (("status",), ("app", "list"),
                  ("app", "add", "web9", "--addr", "192.0.2.9"),
-                 ("group", "create"), ("app", "remove", "web1")):
+                 ("group", "create"), ("app", "remove", "--yes", "web1")):
         r = daemon.expect_error(*args, as_user="nobody", code=EXIT_DENIED)
         assert "hint:" in r.stderr, r.stderr
     assert [a["name"] for a in daemon.ctl_json("app", "list")["apps"]] == \
@@ -503,10 +504,10 @@ def test_acknowledged_changes_survive_restart(daemon):
                             "--ttl", "120")
     b = daemon.create_group("--label", "shop", "--primary", "web3")
     daemon.create_group("--label", "gone")
-    daemon.ctl("group", "delete", "gone")
+    daemon.ctl("group", "delete", "--yes", "gone")
     daemon.ctl("group", "switch", a)
     daemon.ctl("group", "set", b, "--primary", "v6")
-    daemon.ctl("app", "remove", "web3")
+    daemon.ctl("app", "remove", "--yes", "web3")
 
     before = daemon.snapshot()
     shows = {x: daemon.ctl_json("group", "show", x) for x in (a, b)}
@@ -581,7 +582,7 @@ def test_export_passes_named_checkzone(daemon, tmp_path):
   - {label: gone}
 """)
     daemon.ctl("import", str(path))
-    daemon.ctl("group", "delete", "gone")
+    daemon.ctl("group", "delete", "--yes", "gone")
     zone = tmp_path / "zone.db"
     zone.write_text(daemon.ctl("export").stdout)
     r = subprocess.run(

@@ -352,7 +352,7 @@ def test_status_txt_follows_switches(daemon):
     nxdomain(d, ask(d, "x." + s1, "TXT"))
     nxdomain(d, ask(d, "aaaaaaaaaaaa._status." + d.origin, "TXT"))
     # A removed app's status name is gone.
-    d.ctl("app", "remove", "web2")
+    d.ctl("app", "remove", "--yes", "web2")
     nxdomain(d, ask(d, s2, "TXT"))
 
 
@@ -361,7 +361,7 @@ def test_nxdomain_below_unknown_or_deleted(daemon):
     d.ctl("app", "add", "web", "--addr", "192.0.2.1")
     label = d.create_group("--primary", "web")
     gone = d.create_group()
-    d.ctl("group", "delete", gone)
+    d.ctl("group", "delete", "--yes", gone)
     for name in ("x." + d.fqdn(label),          # below a group
                  "a.b." + d.fqdn(label),
                  d.fqdn("nosuchlabel"),         # unknown

@@ -232,7 +232,7 @@ def build_zone(d):
             args += ["--ttl", ttl]
         d.create_group(*args)
     d.ctl("group", "switch", "switched")
-    d.ctl("group", "delete", "gone")
+    d.ctl("group", "delete", "--yes", "gone")
 
 
 def questions(d):

@@ -205,7 +205,7 @@ def test_answers_unchanged_by_restart(daemon):
     cname = d.create_group("--primary", "host", "--backup", "prim")
     reserved = d.create_group()
     gone = d.create_group()
-    d.ctl("group", "delete", gone)
+    d.ctl("group", "delete", "--yes", gone)
     st = d.ctl_json("app", "show", "back")["status_name"]
     questions = [(d.origin, "SOA"), (d.origin, "NS"),
                  (d.fqdn(flipped), "A"), (d.fqdn(flipped), "AAAA"),

@@ -42,7 +42,7 @@ def fill(d):
     for i in range(0, GROUPS, 7):
         d.ctl("group", "switch", "g%04d" % i)
     d.ctl("group", "create", "--label", "gone")
-    d.ctl("group", "delete", "gone")
+    d.ctl("group", "delete", "--yes", "gone")
 
 
 @pytest.fixture

@@ -27,7 +27,7 @@ def test_every_committed_change_is_logged_once(daemon):
     d.ctl("app", "add", "web2", "--cname", "lb.example.com")
     label = d.create_group("--primary", "web1", "--backup", "web2")
     d.ctl("group", "switch", label)
-    d.expect_error("group", "delete", label)      # refused: not logged
+    d.expect_error("group", "delete", "--yes", label)      # refused: not logged
     d.ctl("group", "set", label, "--ttl", "60")
     d.ctl("app", "set", "web1", "--addr", "192.0.2.9")
     lines = change_lines(d)

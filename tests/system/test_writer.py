@@ -93,7 +93,7 @@ def test_no_hook_for_refused_or_noop_requests(daemon):
     label = d.create_group("--primary", "web1")
     commits = len(commit_lines(d))
     serial = d.serial()
-    d.expect_error("group", "delete", label)          # still points at web1
+    d.expect_error("group", "delete", "--yes", label)          # still points at web1
     d.expect_error("group", "switch", label)          # no backup
     d.ctl("group", "switch", label, "--to", "primary")   # already: no-op
     d.ctl("app", "set", "web1", "--addr", ADDR)          # same endpoints
