@@ -118,7 +118,7 @@ enum {
 /* How an option's value is read (flipctl_args.c). */
 enum ctl_opt_kind {
 	CTL_KIND_STRING, CTL_KIND_APP, CTL_KIND_LIST, CTL_KIND_NUMBER,
-	CTL_KIND_SIDE,
+	CTL_KIND_SIDE, CTL_KIND_TTL,
 	CTL_KIND_FLAG       /* takes no value; metavar NULL */
 };
 
@@ -261,6 +261,8 @@ void ctl_print_import(json_t *result);
 void ctl_print_status(json_t *result);
 void ctl_print_message(json_t *result);
 void ctl_print_group_deleted(json_t *result);
+/* The result's "warnings" (strings), each a line on stderr. */
+void ctl_print_warnings(json_t *result);
 void ctl_print_app_removed(json_t *result);
 void ctl_print_stats(json_t *result);
 void ctl_print_token(json_t *result);

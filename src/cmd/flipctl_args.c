@@ -21,6 +21,9 @@
 /* A day: longer than any commit can take, and fits poll(2)'s int ms. */
 #define CTL_TIMEOUT_MAX  86400
 
+#define STR(x)   STR_(x)
+#define STR_(x)  #x
+
 /*
  * Indexed by CTL_OPT_*; a row's opts bits say which it accepts.  The
  * metavar and help are what `flipctl help`, flipctl(8) and the bash
@@ -36,8 +39,10 @@ const struct ctl_opt ctl_opts[CTL_OPT_COUNT] = {
 	    "the app on the group's primary side; none for no app"},
 	[CTL_OPT_BACKUP] = {"--backup", "backup", CTL_KIND_APP, "APP",
 	    "the app on the group's backup side; none for no app"},
-	[CTL_OPT_TTL] = {"--ttl", "ttl", CTL_KIND_NUMBER, "SECONDS",
-	    "the TTL of the group's answers (default: zone.ttl)"},
+	[CTL_OPT_TTL] = {"--ttl", "ttl", CTL_KIND_TTL, "SECONDS",
+	    "the TTL of the group's answers, 0.." STR(FD_TTL_MAX) " (0 only "
+	    "where the "
+	    "daemon's zone.allow_zero_ttl is true; default: zone.ttl)"},
 	[CTL_OPT_LABEL] = {"--label", "label", CTL_KIND_STRING, "LABEL",
 	    "this label instead of a random one (never a deleted one)"},
 	[CTL_OPT_TO] = {"--to", "to", CTL_KIND_SIDE, "primary|backup",
@@ -76,6 +81,17 @@ conv_number(const char *v)
 	return json_integer((json_int_t)n);
 }
 
+/* The bounds every TTL has (config.h); 0 is the daemon's to refuse. */
+static json_t *
+conv_ttl(const char *v)
+{
+	unsigned long n;
+
+	if (ctl_parse_uint(v, FD_TTL_MAX, &n) != CTL_OK)
+		return NULL;
+	return json_integer((json_int_t)n);
+}
+
 static json_t *
 conv_side(const char *v)
 {
@@ -93,6 +109,7 @@ static const struct {
 	[CTL_KIND_LIST] = {conv_string, "UTF-8 text"},
 	[CTL_KIND_NUMBER] = {conv_number, "a whole number 0..4294967295"},
 	[CTL_KIND_SIDE] = {conv_side, "primary or backup"},
+	[CTL_KIND_TTL] = {conv_ttl, "seconds, 0.." STR(FD_TTL_MAX)},
 	[CTL_KIND_FLAG] = {NULL, NULL},
 };
 
@@ -192,9 +209,6 @@ set_timeout(struct ctl *c, const char *v)
 	c->timeout = (unsigned)n;
 	return 1;
 }
-
-#define STR(x)   STR_(x)
-#define STR_(x)  #x
 
 /* The global options; flipctl_doc.c prints help and man text from them. */
 const struct ctl_global ctl_globals[] = {

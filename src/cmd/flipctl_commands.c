@@ -192,6 +192,7 @@ ctl_remote(struct ctl *c, const struct ctl_cmd *cmd, struct ctl_argv *a,
 	if ((rc = ctl_call(c, cmd->proto, a->args, in, &result, NULL)) !=
 	    CTL_OK)
 		return rc;
+	ctl_print_warnings(result);
 	if (c->json)
 		print_json(result);
 	else if (cmd->print != NULL)

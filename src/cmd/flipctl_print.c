@@ -482,6 +482,23 @@ ctl_print_message(json_t *result)
 	print_member(result, "message", "");
 }
 
+/*
+ * The daemon accepted the request but has something to say about it
+ * (app add: an address only some clients reach): on stderr, so stdout
+ * stays the result, and with --json too.
+ */
+void
+ctl_print_warnings(json_t *result)
+{
+	json_t *w;
+	size_t i;
+
+	json_array_foreach(json_object_get(result, "warnings"), i, w)
+		if (json_is_string(w))
+			fprintf(stderr, "flipctl: warning: %s\n",
+			    json_string_value(w));
+}
+
 /* Plainly: nothing brings the address back. */
 void
 ctl_print_group_deleted(json_t *result)

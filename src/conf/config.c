@@ -47,7 +47,10 @@
 static const struct key keys[] = {
 	/* path, type, flags, min, max, default, string default, field */
 	{"zone.origin", T_DNAME, K_REQUIRED, 0, 0, 0, NULL, CFG(origin), 0},
-	{"zone.ttl", T_U32, 0, 1, 86400, 30, NULL, CFG(ttl), 0},
+	/* 0 only with zone.allow_zero_ttl (check_config) */
+	{"zone.ttl", T_U32, 0, 0, FD_TTL_MAX, 30, NULL, CFG(ttl), 0},
+	{"zone.allow_zero_ttl", T_BOOL, 0, 0, 1, 0, NULL, CFG(allow_zero_ttl),
+	    0},
 	{"zone.ns_ttl", T_U32, 0, 1, TTL_WEEK, 3600, NULL, CFG(ns_ttl), 0},
 	{"zone.soa.mname", T_DNAME, K_REQUIRED, 0, 0, 0, NULL, CFG(soa.mname), 0},
 	{"zone.soa.rname", T_DNAME, K_REQUIRED, 0, 0, 0, NULL, CFG(soa.rname), 0},
@@ -382,15 +385,24 @@ is_loopback(const struct fd_conf_listen *l)
 	return false;
 }
 
-/* Rules across keys, once everything is read. */
+/* Rules across keys, once everything is read from the mapping root. */
 static enum fd_err
 check_config(struct ctx *c, yaml_node_t *root)
 {
 	struct fd_config *cfg = c->cfg;
-	yaml_node_t *http, *listen;
+	yaml_node_t *http, *listen, *zone, *ttl;
 	int i;
 	enum fd_err rc = FD_OK;
 
+	/* the same rule as a group's --ttl (FD_TTL_MAX, changes.c) */
+	if (cfg->ttl == 0 && !cfg->allow_zero_ttl &&
+	    (zone = map_get(c, root, "zone", 4)) != NULL &&
+	    (ttl = map_get(c, zone, "ttl", 3)) != NULL) {
+		rc = cfg_err(c, &ttl->start_mark, "zone.ttl: 0 is refused: "
+		    "caches would keep nothing and every query would come "
+		    "here; set zone.allow_zero_ttl: true to allow it");
+		goto out;
+	}
 	if ((cfg->http_tls_cert[0] == '\0') != (cfg->http_tls_key[0] == '\0')) {
 		http = map_get(c, root, "http", 4);
 		rc = cfg_err(c, http != NULL ? &http->start_mark : &mark_start,

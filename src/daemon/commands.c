@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
 
 #include "flipdns/db/appindex.h"
@@ -195,6 +196,28 @@ render_group(struct cmd_ctx *x, const char *label, json_t **result)
 	return FD_OK;
 }
 
+/*
+ * "warnings": what the app's addresses will not do for every client
+ * (loopback, private ranges): accepted, and the user is told.
+ */
+static void
+endpoint_warnings(const struct fd_endpoints *ep, json_t *result)
+{
+	char msg[256];
+	json_t *w = json_array();
+
+	for (int i = 0; i < ep->n4; i++)
+		if (fd_addr_warning(AF_INET, ep->a4[i], msg, sizeof(msg)))
+			json_array_append_new(w, json_string(msg));
+	for (int i = 0; i < ep->n6; i++)
+		if (fd_addr_warning(AF_INET6, ep->a6[i], msg, sizeof(msg)))
+			json_array_append_new(w, json_string(msg));
+	if (json_array_size(w) > 0)
+		json_object_set_new(result, "warnings", w);
+	else
+		json_decref(w);
+}
+
 static enum fd_err
 cmd_app_write(struct cmd_ctx *x, json_t **result, bool create)
 {
@@ -207,9 +230,10 @@ cmd_app_write(struct cmd_ctx *x, json_t **result, bool create)
 		return err;
 	err = create ? fd_change_app_add(&x->chg, name, &ep) :
 	    fd_change_app_set(&x->chg, name, &ep);
-	if (err != FD_OK)
+	if (err != FD_OK || (err = render_app(x, name, result)) != FD_OK)
 		return err;
-	return render_app(x, name, result);
+	endpoint_warnings(&ep, *result);
+	return FD_OK;
 }
 
 static enum fd_err

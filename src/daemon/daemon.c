@@ -193,6 +193,7 @@ fd_daemon_run(const char *config_path, const struct fd_config *cfg)
 	d.wenv.origin = cfg->origin;
 	d.wenv.reserved = d.labels.ptr;
 	d.wenv.n_reserved = d.labels.n;
+	d.wenv.allow_zero_ttl = cfg->allow_zero_ttl;
 	if ((err = fd_writer_new(d.base, d.st, &d.wenv, &d.writer)) != FD_OK ||
 	    (err = fd_writer_hook_add(d.writer, mark_commit, d.st)) != FD_OK ||
 	    (err = fd_writer_hook_add(d.writer, log_commit, NULL)) != FD_OK ||

@@ -132,6 +132,7 @@ daemon_reload(void *arg, char *msg, size_t len)
 	d->env.zone = fd_server_zone(d->srv);
 	daemon_reserved_labels(d->env.zone, &d->labels);
 	d->env.n_reserved = d->wenv.n_reserved = d->labels.n;
+	d->wenv.allow_zero_ttl = cfg->allow_zero_ttl;
 	d->env.cfg = cfg;
 	d->cfg = cfg;
 	fd_store_set_history_keep(d->st, cfg->history_keep_rows,

@@ -116,6 +116,7 @@ run_one(struct fd_writer *w, MDB_txn *batch, uint64_t now, struct write *wr)
 	c->origin = w->env->origin;
 	c->reserved = w->env->reserved;
 	c->n_reserved = w->env->n_reserved;
+	c->allow_zero_ttl = w->env->allow_zero_ttl;
 	if ((wr->err = fd_txn_begin_write(w->st, batch, &c->txn)) != FD_OK) {
 		snprintf(c->msg, sizeof(c->msg), "%s", fd_strerror(wr->err));
 		return;

@@ -13,6 +13,7 @@
 #include "flipdns/db/changes.h"
 #include "flipdns/db/history.h"
 #include "flipdns/db/render.h"
+#include "cnames.h"
 #include "effects.h"
 
 struct group_state {
@@ -293,6 +294,24 @@ check_app_exists(struct fd_change *c, const char *name, const char *role)
 	return err;
 }
 
+/*
+ * A TTL given for a group (a default from zone.ttl passed its own check).
+ * 0 is checked only when given, so a group made with 0 while it was
+ * allowed can still be changed in other ways once it no longer is.
+ */
+static enum fd_err
+check_ttl(struct fd_change *c, uint32_t ttl)
+{
+	if (ttl > FD_TTL_MAX)
+		FAIL(c, FD_EINVAL, "ttl %u is out of range 0..%u", ttl,
+		    FD_TTL_MAX);
+	if (ttl == 0 && !c->allow_zero_ttl)
+		FAIL(c, FD_EINVAL, "ttl 0 is refused: caches would keep "
+		    "nothing and every query would come here; the smallest "
+		    "TTL is 1 unless zone.allow_zero_ttl is true");
+	return FD_OK;
+}
+
 /* The group rules that hold for any new state of a group. */
 static enum fd_err
 check_group_shape(struct fd_change *c, struct group_state *g)
@@ -383,6 +402,8 @@ app_write(struct fd_change *c, const char *name, const struct fd_endpoints *ep,
 	if (ep->kind == FD_APP_ADDRS && ep->n4 + ep->n6 == 0)
 		FAIL(c, FD_EINVAL, "app %s needs a --cname or at least one --addr",
 		    name);
+	if ((err = fd_cname_target_exists(c, name, ep)) != FD_OK)
+		return err;
 	if (create) {
 		struct fd_app_view old;
 
@@ -431,6 +452,11 @@ app_write(struct fd_change *c, const char *name, const struct fd_endpoints *ep,
 		json_decref(before);
 		fd_effects_free(&fx);
 		FAIL(c, err, "%s", fd_strerror(err));
+	}
+	if ((err = fd_cname_loop_from_app(c, name)) != FD_OK) {
+		json_decref(before);
+		fd_effects_free(&fx);
+		return err;
 	}
 	return change_commit(c, create ? "app.add" : "app.set", name, before,
 	    app_json(c, name), &fx);
@@ -519,8 +545,8 @@ fd_change_app_remove(struct fd_change *c, const char *name)
 	return change_commit(c, "app.remove", name, before, NULL, &fx);
 }
 
-static bool
-label_reserved(const struct fd_change *c, const char *label)
+bool
+fd_change_label_reserved(const struct fd_change *c, const char *label)
 {
 	for (int i = 0; i < c->n_reserved; i++)
 		if (strcmp(c->reserved[i], label) == 0)
@@ -534,7 +560,7 @@ label_free(struct fd_change *c, const char *label)
 {
 	struct fd_group_view g;
 
-	return !label_reserved(c, label) &&
+	return !fd_change_label_reserved(c, label) &&
 	    !fd_store_is_tombstoned(c->st, c->txn, label, strlen(label)) &&
 	    fd_store_get_group(c->st, c->txn, label, strlen(label), &g) ==
 	    FD_ENOTFOUND;
@@ -554,7 +580,7 @@ fd_change_group_create(struct fd_change *c, const char *label,
 		if (!fd_group_label_valid(label))
 			FAIL(c, FD_EINVAL, "'%s' is not a valid label (lower-case "
 			    "letters, digits and '-', at most 63)", label);
-		if (label_reserved(c, label))
+		if (fd_change_label_reserved(c, label))
 			FAIL(c, FD_EEXISTS, "label %s is reserved for a name in "
 			    "the zone", label);
 		if (fd_store_is_tombstoned(c->st, c->txn, label, strlen(label)))
@@ -574,7 +600,8 @@ fd_change_group_create(struct fd_change *c, const char *label,
 		}
 	}
 	if ((err = check_app_exists(c, primary, "primary")) != FD_OK ||
-	    (err = check_app_exists(c, backup, "backup")) != FD_OK)
+	    (err = check_app_exists(c, backup, "backup")) != FD_OK ||
+	    (ttl_given && (err = check_ttl(c, ttl)) != FD_OK))
 		return err;
 	if (primary)
 		snprintf(g.primary, sizeof(g.primary), "%s", primary);
@@ -590,6 +617,10 @@ fd_change_group_create(struct fd_change *c, const char *label,
 	    (err = group_store(c, &g)) != FD_OK) {
 		fd_effects_free(&fx);
 		FAIL(c, err, "%s", fd_strerror(err));
+	}
+	if ((err = fd_cname_loop_from_group(c, g.label)) != FD_OK) {
+		fd_effects_free(&fx);
+		return err;
 	}
 	fd_effects_moved(&fx, g.label);    /* a new name answers */
 	memcpy(label_out, g.label, strlen(g.label) + 1);
@@ -623,8 +654,11 @@ fd_change_group_set(struct fd_change *c, const char *label,
 		snprintf(g.backup, sizeof(g.backup), "%s",
 		    backup.name ? backup.name : "");
 	}
-	if (ttl_given)
+	if (ttl_given) {
+		if ((err = check_ttl(c, ttl)) != FD_OK)
+			return err;
 		g.ttl = ttl;
+	}
 	if ((err = check_group_shape(c, &g)) != FD_OK)
 		return err;
 	if (strcmp(g.primary, old.primary) == 0 &&
@@ -639,6 +673,11 @@ fd_change_group_set(struct fd_change *c, const char *label,
 		json_decref(before);
 		fd_effects_free(&fx);
 		FAIL(c, err, "%s", fd_strerror(err));
+	}
+	if ((err = fd_cname_loop_from_group(c, label)) != FD_OK) {
+		json_decref(before);
+		fd_effects_free(&fx);
+		return err;
 	}
 	/* the answer changes with the active app or the TTL, not the other side */
 	was = group_active_app(&old);
@@ -701,6 +740,8 @@ fd_change_group_delete(struct fd_change *c, const char *label)
 		FAIL(c, FD_EREFUSED, "group %s still points at %s%s%s; set "
 		    "--primary none --backup none first", label, g.primary,
 		    g.backup[0] ? " and " : "", g.backup);
+	if ((err = fd_cname_unreferenced(c, label)) != FD_OK)
+		return err;
 	before = group_json(c, label);
 	v.mv_size = sizeof(c->now);
 	v.mv_data = &c->now;

@@ -72,8 +72,15 @@ cleanup(void)
 	free(fx.dir);
 }
 
-/* The change functions' signatures differ; each step is one of these. */
-enum step_kind { ADD_CNAME, ADD_ADDRS, CREATE, SWITCH, DELETE };
+/*
+ * The change functions' signatures differ; each step is one of these.
+ * RETARGET gives an app its host name in the zone past the change rules
+ * (which refuse a loop or a name that does not exist, cnames.h): a store
+ * written before those rules may hold both, and the responder must still
+ * answer it.  Such apps start with PLACEHOLDER.
+ */
+enum step_kind { ADD_CNAME, ADD_ADDRS, CREATE, SWITCH, DELETE, RETARGET };
+#define PLACEHOLDER "placeholder.example.com."
 
 struct step {
 	enum step_kind kind;
@@ -87,9 +94,9 @@ static const struct step steps[] = {
 	{ADD_ADDRS, "web2", "192.0.2.1 192.0.2.2 2001:db8::1", NULL},
 	{ADD_ADDRS, "v4only", "192.0.2.10", NULL},
 	{ADD_ADDRS, "big", NULL, NULL},             /* 64 addresses, below */
-	{ADD_CNAME, "ingroup", "both." FX_ORIGIN, NULL},
-	{ADD_CNAME, "loopapp", "loopy." FX_ORIGIN, NULL},
-	{ADD_CNAME, "deadend", "nowhere." FX_ORIGIN, NULL},
+	{ADD_CNAME, "ingroup", PLACEHOLDER, NULL},
+	{ADD_CNAME, "loopapp", PLACEHOLDER, NULL},
+	{ADD_CNAME, "deadend", PLACEHOLDER, NULL},
 	{ADD_ADDRS, "spare", "198.51.100.7", NULL},  /* in no group */
 	{CREATE, "reserved", NULL, NULL},
 	{CREATE, "solo", "web1", NULL},
@@ -102,20 +109,20 @@ static const struct step steps[] = {
 	{CREATE, "gone", NULL, NULL},
 	{DELETE, "gone", NULL, NULL},
 	/* a loop the query name is not on: intoring -> ring1 <-> ring2 */
-	{ADD_CNAME, "toring1", "ring1." FX_ORIGIN, NULL},
-	{ADD_CNAME, "toring2", "ring2." FX_ORIGIN, NULL},
+	{ADD_CNAME, "toring1", PLACEHOLDER, NULL},
+	{ADD_CNAME, "toring2", PLACEHOLDER, NULL},
 	{CREATE, "ring1", "toring2", NULL},
 	{CREATE, "ring2", "toring1", NULL},
 	{CREATE, "intoring", "toring1", NULL},
 	/* a chain longer than the responder follows: long1 -> ... -> long9 */
-	{ADD_CNAME, "hop1", "long2." FX_ORIGIN, NULL},
-	{ADD_CNAME, "hop2", "long3." FX_ORIGIN, NULL},
-	{ADD_CNAME, "hop3", "long4." FX_ORIGIN, NULL},
-	{ADD_CNAME, "hop4", "long5." FX_ORIGIN, NULL},
-	{ADD_CNAME, "hop5", "long6." FX_ORIGIN, NULL},
-	{ADD_CNAME, "hop6", "long7." FX_ORIGIN, NULL},
-	{ADD_CNAME, "hop7", "long8." FX_ORIGIN, NULL},
-	{ADD_CNAME, "hop8", "long9." FX_ORIGIN, NULL},
+	{ADD_CNAME, "hop1", PLACEHOLDER, NULL},
+	{ADD_CNAME, "hop2", PLACEHOLDER, NULL},
+	{ADD_CNAME, "hop3", PLACEHOLDER, NULL},
+	{ADD_CNAME, "hop4", PLACEHOLDER, NULL},
+	{ADD_CNAME, "hop5", PLACEHOLDER, NULL},
+	{ADD_CNAME, "hop6", PLACEHOLDER, NULL},
+	{ADD_CNAME, "hop7", PLACEHOLDER, NULL},
+	{ADD_CNAME, "hop8", PLACEHOLDER, NULL},
 	{CREATE, "long1", "hop1", NULL},
 	{CREATE, "long2", "hop2", NULL},
 	{CREATE, "long3", "hop3", NULL},
@@ -128,6 +135,20 @@ static const struct step steps[] = {
 	/* the longest label: big answers under the longest owner */
 	{CREATE, "x123456789x123456789x123456789x123456789x123456789x123456789"
 	    "xyz", "big", "web2"},
+	/* the host names inside the zone, now that it holds their groups */
+	{RETARGET, "ingroup", "both." FX_ORIGIN, NULL},
+	{RETARGET, "loopapp", "loopy." FX_ORIGIN, NULL},
+	{RETARGET, "deadend", "nowhere." FX_ORIGIN, NULL},
+	{RETARGET, "toring1", "ring1." FX_ORIGIN, NULL},
+	{RETARGET, "toring2", "ring2." FX_ORIGIN, NULL},
+	{RETARGET, "hop1", "long2." FX_ORIGIN, NULL},
+	{RETARGET, "hop2", "long3." FX_ORIGIN, NULL},
+	{RETARGET, "hop3", "long4." FX_ORIGIN, NULL},
+	{RETARGET, "hop4", "long5." FX_ORIGIN, NULL},
+	{RETARGET, "hop5", "long6." FX_ORIGIN, NULL},
+	{RETARGET, "hop6", "long7." FX_ORIGIN, NULL},
+	{RETARGET, "hop7", "long8." FX_ORIGIN, NULL},
+	{RETARGET, "hop8", "long9." FX_ORIGIN, NULL},
 };
 
 /* Status labels pinned per app, so seeds can ask <label>._status. */
@@ -166,6 +187,64 @@ endpoints(const struct step *s, struct fd_endpoints *ep)
 			die(s->name, msg);
 }
 
+/*
+ * Rewrite an app's record past the change rules, keeping its counters:
+ * a fixed status label instead of its random one (label not NULL; its
+ * status row moves), or another host name (cname not NULL).
+ */
+static void
+rewrite_app(MDB_txn *txn, const char *app, const char *label,
+    const char *cname)
+{
+	uint8_t buf[4096];
+	char msg[128], old[FD_STATUS_LABEL_LEN + 1];
+	struct fd_endpoints ep;
+	struct fd_app_view v;
+	MDB_val k, val;
+	size_t n;
+
+	if (fd_store_get_app(fx.st, txn, app, strlen(app), &v) != FD_OK)
+		die(app, "not in the store");
+	memset(&ep, 0, sizeof(ep));
+	ep.kind = v.kind;
+	ep.cname_len = v.cname_len;
+	if (v.kind == FD_APP_CNAME)
+		memcpy(ep.cname_wire, v.cname_wire, v.cname_len);
+	ep.n4 = v.n4;
+	ep.n6 = v.n6;
+	if (v.n4 > 0)
+		memcpy(ep.a4, v.a4, (size_t)v.n4 * 4);
+	if (v.n6 > 0)
+		memcpy(ep.a6, v.a6, (size_t)v.n6 * 16);
+	if (cname != NULL && fd_endpoints_cname(&ep, cname, msg,
+	    sizeof(msg)) != FD_OK)
+		die(app, msg);
+	memcpy(old, v.status_label, sizeof(old));
+	/* v points into pages the writes below may move: encode first */
+	n = fd_app_encode(buf, sizeof(buf), &ep, v.ref_count, v.active_count,
+	    label != NULL ? label : old, v.created, v.updated);
+	if (n == 0)
+		die(app, "fd_app_encode");
+	k.mv_size = strlen(app);
+	k.mv_data = (void *)app;
+	val.mv_size = n;
+	val.mv_data = buf;
+	if (mdb_put(txn, fd_store_dbi(fx.st, FD_DB_APPS), &k, &val, 0) != 0)
+		die(app, "app row");
+	if (label == NULL)
+		return;
+	k.mv_size = strlen(old);
+	k.mv_data = old;
+	if (mdb_del(txn, fd_store_dbi(fx.st, FD_DB_STATUS), &k, NULL) != 0)
+		die(app, "old status row");
+	k.mv_size = strlen(label);
+	k.mv_data = (void *)label;
+	val.mv_size = strlen(app);
+	val.mv_data = (void *)app;
+	if (mdb_put(txn, fd_store_dbi(fx.st, FD_DB_STATUS), &k, &val, 0) != 0)
+		die(app, "status row");
+}
+
 /* One step in its own committed write transaction, as a command would. */
 static void
 run_step(const struct step *s)
@@ -198,6 +277,10 @@ run_step(const struct step *s)
 	case SWITCH:
 		err = fd_change_group_switch(&c, s->name, FD_SWITCH_TOGGLE);
 		break;
+	case RETARGET:
+		rewrite_app(txn, s->name, NULL, s->a);
+		err = FD_OK;
+		break;
 	case DELETE:
 	default:
 		err = fd_change_group_delete(&c, s->name);
@@ -210,55 +293,6 @@ run_step(const struct step *s)
 	}
 	if (mdb_txn_commit(txn) != 0)
 		die(s->name, "mdb_txn_commit");
-}
-
-/*
- * Replace an app's random status label by a fixed one: re-encode its
- * record with the same endpoints and counters, and move its status row.
- */
-static void
-pin_status(MDB_txn *txn, const char *app, const char *label)
-{
-	uint8_t buf[4096];
-	struct fd_endpoints ep;
-	struct fd_app_view v;
-	MDB_val k, val;
-	size_t n;
-
-	if (fd_store_get_app(fx.st, txn, app, strlen(app), &v) != FD_OK)
-		die(app, "not in the store");
-	memset(&ep, 0, sizeof(ep));
-	ep.kind = v.kind;
-	ep.cname_len = v.cname_len;
-	if (v.kind == FD_APP_CNAME)
-		memcpy(ep.cname_wire, v.cname_wire, v.cname_len);
-	ep.n4 = v.n4;
-	ep.n6 = v.n6;
-	if (v.n4 > 0)
-		memcpy(ep.a4, v.a4, (size_t)v.n4 * 4);
-	if (v.n6 > 0)
-		memcpy(ep.a6, v.a6, (size_t)v.n6 * 16);
-	/* v points into pages the writes below may move: encode first */
-	n = fd_app_encode(buf, sizeof(buf), &ep, v.ref_count, v.active_count,
-	    label, v.created, v.updated);
-	if (n == 0)
-		die(app, "fd_app_encode");
-	k.mv_size = strlen(v.status_label);   /* a copy inside v */
-	k.mv_data = v.status_label;
-	if (mdb_del(txn, fd_store_dbi(fx.st, FD_DB_STATUS), &k, NULL) != 0)
-		die(app, "old status row");
-	k.mv_size = strlen(app);
-	k.mv_data = (void *)app;
-	val.mv_size = n;
-	val.mv_data = buf;
-	if (mdb_put(txn, fd_store_dbi(fx.st, FD_DB_APPS), &k, &val, 0) != 0)
-		die(app, "app row");
-	k.mv_size = strlen(label);
-	k.mv_data = (void *)label;
-	val.mv_size = strlen(app);
-	val.mv_data = (void *)app;
-	if (mdb_put(txn, fd_store_dbi(fx.st, FD_DB_STATUS), &k, &val, 0) != 0)
-		die(app, "status row");
 }
 
 static void
@@ -289,7 +323,8 @@ build(void)
 		die("status", "mdb_txn_begin");
 	for (size_t i = 0; i < sizeof(status_labels) / sizeof(status_labels[0]);
 	    i++)
-		pin_status(txn, status_labels[i].app, status_labels[i].label);
+		rewrite_app(txn, status_labels[i].app, status_labels[i].label,
+		    NULL);
 	if (mdb_txn_commit(txn) != 0)
 		die("status", "mdb_txn_commit");
 }

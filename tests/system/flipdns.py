@@ -93,6 +93,7 @@ OPTIONAL_SETTINGS = {
     "http_rate": "http.rate",
     "http_tls_cert": "http.tls.cert",
     "http_tls_key": "http.tls.key",
+    "allow_zero_ttl": "zone.allow_zero_ttl",
 }
 
 
@@ -169,7 +170,8 @@ class Daemon:
     tcp_max_per_source, chaos_enabled, chaos_id,
     log_queries, map_size, control_max_payload, control_socket_group,
     control_socket_mode, control_read_uids, control_read_gids, user,
-    rrl_rate, rrl_slip, history_keep_rows, history_keep_days).
+    rrl_rate, rrl_slip, history_keep_rows, history_keep_days,
+    allow_zero_ttl).
 
     Rate limiting is on by default in the daemon (200 answers a second),
     and the tests query from loopback far faster than that: rrl_rate is

@@ -195,10 +195,12 @@ def test_cname_to_another_group_is_followed(daemon):
     d = daemon
     d.ctl("app", "add", "addrs", "--addr", "192.0.2.7", "--addr",
           "192.0.2.8")
+    # a host name in the zone must name something there: groups first
+    d.create_group("--label", "chain-b", "--primary", "addrs", "--ttl", "20")
+    d.create_group("--label", "chain-c")
     d.ctl("app", "add", "to-b", "--cname", "chain-b." + d.origin)
     d.ctl("app", "add", "to-c", "--cname", "chain-c." + d.origin)
     d.ctl("app", "add", "ext", "--cname", "lb.example.com")
-    d.create_group("--label", "chain-b", "--primary", "addrs", "--ttl", "20")
     d.create_group("--label", "chain-a", "--primary", "to-b", "--ttl", "40")
     a, b = d.fqdn("chain-a"), d.fqdn("chain-b")
     check(ask(d, a, "A"), dns.rcode.NOERROR, ordered=True,
@@ -209,7 +211,8 @@ def test_cname_to_another_group_is_followed(daemon):
     # qtype CNAME: the CNAME alone, not followed.
     check(ask(d, a, "CNAME"), dns.rcode.NOERROR, answer=[cname(a, 40, b)])
 
-    # b now points at a name that does not exist: NXDOMAIN after the chain.
+    # b now points at a reserved group, a name with no records: NXDOMAIN
+    # after the chain.
     d.ctl("group", "set", "chain-b", "--primary", "to-c")
     check(ask(d, a, "A"), dns.rcode.NXDOMAIN, ordered=True,
           answer=[cname(a, 40, b), cname(b, 20, "chain-c." + d.origin)],
@@ -224,7 +227,8 @@ def chain(d, prefix, links):
     """Groups PREFIX-0 .. PREFIX-<links>, each a CNAME to the next, the
     last one answering 192.0.2.99; the CNAME records expected, in order."""
     d.create_group("--label", "%s-%d" % (prefix, links), "--primary", "end")
-    for i in range(links):
+    # from the end: each host name names a group that exists already
+    for i in reversed(range(links)):
         app = "%s-to-%d" % (prefix, i + 1)
         d.ctl("app", "add", app, "--cname",
               d.fqdn("%s-%d" % (prefix, i + 1)))
@@ -249,24 +253,22 @@ def test_cname_chain_is_followed_up_to_the_limit(daemon):
           answer=want[5:] + addrs(d.fqdn("long-12"), 30, "192.0.2.99"))
 
 
-def test_cname_loop_between_groups_terminates(daemon):
+def test_cname_loop_between_groups_cannot_be_made(daemon):
+    # flipctl refuses a loop (test_ctl_input.py), so none is served; how
+    # an answer stops at a loop in an older store is a unit test
+    # (test_answer.c, test_cname_loop_limited).
     d = daemon
+    d.create_group("--label", "loop-a", "--ttl", "11")
+    d.create_group("--label", "loop-b", "--ttl", "12")
     d.ctl("app", "add", "to-b", "--cname", "loop-b." + d.origin)
     d.ctl("app", "add", "to-a", "--cname", "LOOP-A." + d.origin)
-    d.ctl("app", "add", "to-self", "--cname", "self." + d.origin)
-    d.create_group("--label", "loop-a", "--primary", "to-b", "--ttl", "11")
-    d.create_group("--label", "loop-b", "--primary", "to-a", "--ttl", "12")
-    d.create_group("--label", "self", "--primary", "to-self")
+    d.ctl("group", "set", "loop-a", "--primary", "to-b")
+    r = d.ctl("group", "set", "loop-b", "--primary", "to-a", check=False)
+    assert r.returncode == 1 and "CNAME loop" in r.stderr, r
     a, b = d.fqdn("loop-a"), d.fqdn("loop-b")
-    for rdtype in ("A", "AAAA", "TXT"):
-        check(ask(d, a, rdtype), dns.rcode.NOERROR, ordered=True,
-              answer=[cname(a, 11, b), cname(b, 12, a)])
-        check(ask(d, b, rdtype, tcp=True), dns.rcode.NOERROR, ordered=True,
-              answer=[cname(b, 12, a), cname(a, 11, b)])
-    self_ = d.fqdn("self")
-    check(ask(d, self_, "A"), dns.rcode.NOERROR,
-          answer=[cname(self_, 30, self_)])
-    # Still serving.
+    # loop-b still has no records: the chain ends there
+    check(ask(d, a, "A"), dns.rcode.NXDOMAIN, ordered=True,
+          answer=[cname(a, 11, b)], authority=[soa(d)])
     check(ask(d, d.origin, "SOA"), dns.rcode.NOERROR,
           answer=[soa(d, ttl=3600)])
 

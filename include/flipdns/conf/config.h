@@ -43,6 +43,15 @@ struct fd_conf_ns {
 	struct fd_ipaddr addrs[FD_CONF_MAX_NS_ADDRS];
 };
 
+/*
+ * A group's TTL, the same bounds everywhere (zone.ttl, --ttl, the
+ * protocol, an import): at most a day, since failover TTLs are short by
+ * design and a longer one only delays every switch for caches.  0 makes
+ * caches keep nothing, so every query of every customer comes to us: it
+ * is refused unless zone.allow_zero_ttl says so.
+ */
+#define FD_TTL_MAX 86400
+
 /* The largest edns.udp_size: no UDP answer is longer than this. */
 #define FD_UDP_SIZE_MAX 4096
 
@@ -55,7 +64,8 @@ struct fd_conf_listen {
 struct fd_config {
 	/* zone: */
 	char origin[FD_DNAME_TEXT_MAX];      /* lower case, trailing dot */
-	uint32_t ttl;                        /* default group TTL (1..86400, default 30) */
+	uint32_t ttl;                        /* default group TTL (0..FD_TTL_MAX, default 30) */
+	bool allow_zero_ttl;                 /* TTL 0 allowed (default false) */
 	uint32_t ns_ttl;                     /* TTL of NS and glue (default 3600) */
 	struct {
 		char mname[FD_DNAME_TEXT_MAX];

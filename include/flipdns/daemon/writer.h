@@ -67,11 +67,13 @@ struct fd_write_env {
 	const char *origin;             /* text, trailing dot */
 	const char *const *reserved;    /* labels taken by in-zone names */
 	int n_reserved;
+	bool allow_zero_ttl;            /* zone.allow_zero_ttl */
 };
 
 /*
  * base, st and env must outlive the writer; env is read at each change,
- * so a reload may change its reserved labels between batches.
+ * so a reload may change its reserved labels (and allow_zero_ttl)
+ * between batches.
  */
 enum fd_err fd_writer_new(struct event_base *base, struct fd_store *st,
     const struct fd_write_env *env, struct fd_writer **out);

@@ -16,7 +16,11 @@
  *  - a group is deleted only when it points at no app, and its label is
  *    tombstoned forever; labels are never reissued;
  *  - an app is removed only when no group points at it (the refusal
- *    names the first few groups that do).
+ *    names the first few groups that do);
+ *  - a TTL is 0..FD_TTL_MAX, and 0 only with allow_zero_ttl;
+ *  - an app's host name inside the zone names something that exists
+ *    there, and no host name makes a loop through the zone's groups; a
+ *    group an app's host name names is not deleted (cnames.h).
  */
 #ifndef FLIPDNS_CHANGES_H
 #define FLIPDNS_CHANGES_H
@@ -27,9 +31,9 @@
 #include <jansson.h>
 #include <lmdb.h>
 
+#include "flipdns/conf/config.h"    /* FD_TTL_MAX */
 #include "flipdns/db/store.h"
 
-#define FD_TTL_MAX 86400   /* a day: failover TTLs are short by design */
 
 /*
  * Names in one change's touched list before it becomes true (the whole
@@ -61,6 +65,7 @@ struct fd_change {
 	/* labels taken by in-zone names (nameservers, "_status") */
 	const char *const *reserved;
 	int n_reserved;
+	bool allow_zero_ttl;   /* zone.allow_zero_ttl: a TTL of 0 is allowed */
 	bool bulk;             /* part of an import: no per-change history
 	                          row, serial or touched; the import writes
 	                          them once */
@@ -121,11 +126,23 @@ enum fd_err fd_change_group_switch(struct fd_change *c, const char *label,
     enum fd_switch_to to);
 enum fd_err fd_change_group_delete(struct fd_change *c, const char *label);
 
-/* Endpoint parsing (endpoints.c), shared by the daemon and flipctl. */
+/*
+ * Endpoint parsing (endpoints.c), for the commands and the import.
+ * FD_EINVAL with msg saying why for what no client could use: a host
+ * name that is an IP address or a single label; an address that is
+ * unspecified (0.0.0.0/8, ::), multicast, broadcast or IPv4-mapped.
+ */
 enum fd_err fd_endpoints_cname(struct fd_endpoints *ep, const char *host,
     char *msg, size_t msglen);
 void fd_endpoints_clear_addrs(struct fd_endpoints *ep);
 enum fd_err fd_endpoints_add_addr(struct fd_endpoints *ep, const char *ip,
     char *msg, size_t msglen);
+/*
+ * Is the address (af AF_INET or AF_INET6, 4 or 16 bytes) one that only
+ * some clients can reach (loopback, private, shared, link-local)?  Then
+ * true, with "ADDRESS is ...: why" in msg, for a warning to the user.
+ */
+bool fd_addr_warning(int af, const uint8_t *bytes, char *msg,
+    size_t msglen);
 
 #endif

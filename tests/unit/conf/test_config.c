@@ -186,12 +186,12 @@ test_load_errors(void **state)
 
 	snprintf(path, sizeof(path), "%s/bad.yaml", dir);
 	assert_non_null(f = fopen(path, "w"));
-	fputs(ZONE "  ttl: 0\n" LISTEN, f);
+	fputs(ZONE "  ttl: 86401\n" LISTEN, f);
 	fclose(f);
 	assert_int_equal(fd_config_load(path, &cfg, err, sizeof(err)),
 	    FD_ECONFIG);
 	snprintf(want, sizeof(want),
-	    "%s:6:8: zone.ttl: 0 is out of range 1..86400", path);
+	    "%s:6:8: zone.ttl: 86401 is out of range 0..86400", path);
 	assert_string_equal(err, want);
 	tu_rmdir(dir);
 }
@@ -598,10 +598,8 @@ static void
 test_out_of_range(void **state)
 {
 	static const struct err_case cases[] = {
-		{ZONE "  ttl: 0\n" LISTEN,
-		    "t.yaml:6:8: zone.ttl: 0 is out of range 1..86400"},
 		{ZONE "  ttl: 86401\n" LISTEN,
-		    "t.yaml:6:8: zone.ttl: 86401 is out of range 1..86400"},
+		    "t.yaml:6:8: zone.ttl: 86401 is out of range 0..86400"},
 		{ZONE LISTEN "workers: 65\n",
 		    "t.yaml:7:10: workers: 65 is out of range 1..64"},
 		{ZONE LISTEN "workers: 99999999999999999999999\n",
@@ -739,6 +737,36 @@ test_glue(void **state)
 	assert_int_equal(cfg.ns[0].naddrs, 0);
 }
 
+/* A TTL of 0 only when asked for: the same rule as --ttl (changes.c). */
+static void
+test_zero_ttl(void **state)
+{
+	static const struct err_case cases[] = {
+		{ZONE "  ttl: 0\n" LISTEN,
+		    "t.yaml:6:8: zone.ttl: 0 is refused: caches would keep "
+		    "nothing and every query would come here; set "
+		    "zone.allow_zero_ttl: true to allow it"},
+		{ZONE "  ttl: 0\n  allow_zero_ttl: false\n" LISTEN,
+		    "t.yaml:6:8: zone.ttl: 0 is refused: caches would keep "
+		    "nothing and every query would come here; set "
+		    "zone.allow_zero_ttl: true to allow it"},
+		{ZONE "  allow_zero_ttl: 1\n" LISTEN,
+		    "t.yaml:6:19: zone.allow_zero_ttl: '1' is not a boolean "
+		    "(true or false)"},
+	};
+	struct fd_config cfg;
+
+	RUN_ERR_CASES(cases);
+	parse_ok(ZONE "  ttl: 0\n  allow_zero_ttl: true\n" LISTEN, &cfg);
+	assert_int_equal(cfg.ttl, 0);
+	assert_true(cfg.allow_zero_ttl);
+	/* allowed, not required: the default stays */
+	parse_ok(ZONE "  allow_zero_ttl: true\n" LISTEN, &cfg);
+	assert_int_equal(cfg.ttl, 30);
+	parse_ok(ZONE LISTEN, &cfg);
+	assert_false(cfg.allow_zero_ttl);
+}
+
 static void
 test_ids(void **state)
 {
@@ -853,7 +881,7 @@ test_print_keys(void **state)
 	fd_config_print_keys(f);
 	fclose(f);
 	assert_non_null(strstr(buf, "zone.origin\tdomain name\trequired\n"));
-	assert_non_null(strstr(buf, "zone.ttl\tinteger, 1..86400\t30\n"));
+	assert_non_null(strstr(buf, "zone.ttl\tinteger, 0..86400\t30\n"));
 	assert_non_null(strstr(buf, "zone.nameservers[].addresses\t"
 	    "list of IP addresses, 0..8\t[]\n"));
 	assert_non_null(strstr(buf, "storage.map_size\tbytes with an optional "
@@ -885,6 +913,7 @@ main(void)
 		cmocka_unit_test(test_out_of_range),
 		cmocka_unit_test(test_missing_required),
 		cmocka_unit_test(test_glue),
+		cmocka_unit_test(test_zero_ttl),
 		cmocka_unit_test(test_ids),
 		cmocka_unit_test(test_yaml_errors),
 		cmocka_unit_test(test_short_err_buffer),

@@ -43,7 +43,7 @@ static int
 setup(void **state)
 {
 	struct fx *f;
-	static const struct fd_write_env env = {ORIGIN, reserved, 2};
+	static const struct fd_write_env env = {ORIGIN, reserved, 2, false};
 
 	tu_store_setup_size(state, sizeof(struct fx));
 	f = *state;

@@ -392,6 +392,94 @@ test_serial_and_history(void **state)
 	mdb_txn_abort(t);
 }
 
+/* cnames.h: a host name inside the zone names what exists, never a loop. */
+static void
+test_cnames_in_the_zone(void **state)
+{
+	struct fx *f = *state;
+	struct fd_endpoints ep;
+	char msg[128];
+	uint32_t s0;
+
+	/* to a name that does not exist, below a group, or in nothing */
+	assert_int_equal(add_cname(f, "x", "loop." TU_ORIGIN), FD_EREFUSED);
+	assert_non_null(strstr(f->c.msg, "does not exist"));
+	assert_int_equal(create(f, "loop", NULL, NULL, NULL), FD_OK);
+	assert_int_equal(add_cname(f, "below", "a.loop." TU_ORIGIN),
+	    FD_EREFUSED);
+	/* what exists: a group, the apex, a reserved name's subtree */
+	assert_int_equal(add_cname(f, "x", "LOOP." TU_ORIGIN), FD_OK);
+	assert_int_equal(add_cname(f, "apex", TU_ORIGIN), FD_OK);
+	assert_int_equal(add_cname(f, "ns", "ns1." TU_ORIGIN), FD_OK);
+	assert_int_equal(add_cname(f, "out", "lb.example.com"), FD_OK);
+	assert_int_equal(add_addrs(f, "web", "192.0.2.1", NULL), FD_OK);
+	s0 = serial(f);
+	/* a loop of one, on either side, by create or set */
+	assert_int_equal(set_group(f, "loop", true, "x", false, NULL),
+	    FD_EREFUSED);
+	assert_non_null(strstr(f->c.msg, "CNAME loop"));
+	assert_int_equal(set_group(f, "loop", true, "web", false, NULL), FD_OK);
+	assert_int_equal(set_group(f, "loop", false, NULL, true, "x"),
+	    FD_EREFUSED);
+	/* a loop of two: g1 -> a -> g2 -> b -> g1 */
+	assert_int_equal(create(f, "g1", NULL, NULL, NULL), FD_OK);
+	assert_int_equal(create(f, "g2", NULL, NULL, NULL), FD_OK);
+	assert_int_equal(add_cname(f, "a", "g2." TU_ORIGIN), FD_OK);
+	assert_int_equal(add_cname(f, "b", "g1." TU_ORIGIN), FD_OK);
+	assert_int_equal(create(f, "g3", "a", NULL, NULL), FD_OK);
+	assert_int_equal(set_group(f, "g1", true, "a", false, NULL), FD_OK);
+	assert_int_equal(set_group(f, "g2", true, "b", false, NULL),
+	    FD_EREFUSED);
+	/* by an app set: g2 -> b -> g1 -> a -> outside; a turned to g2 loops */
+	assert_int_equal(set_group(f, "g1", true, "web", false, NULL), FD_OK);
+	assert_int_equal(set_group(f, "g2", true, "b", false, NULL), FD_OK);
+	assert_int_equal(fd_endpoints_cname(&ep, "lb.example.com", msg,
+	    sizeof(msg)), FD_OK);
+	assert_int_equal(end(f, fd_change_app_set(begin(f), "a", &ep)), FD_OK);
+	assert_int_equal(set_group(f, "g1", false, NULL, true, "a"), FD_OK);
+	s0 = serial(f);
+	assert_int_equal(fd_endpoints_cname(&ep, "g2." TU_ORIGIN, msg,
+	    sizeof(msg)), FD_OK);
+	assert_int_equal(end(f, fd_change_app_set(begin(f), "a", &ep)),
+	    FD_EREFUSED);
+	assert_non_null(strstr(f->c.msg, "app a would make a CNAME loop"));
+	assert_int_equal(serial(f), s0);    /* refused: nothing written */
+	/* a group a host name names is not deleted */
+	assert_int_equal(set_group(f, "g1", true, NULL, true, NULL), FD_OK);
+	assert_int_equal(end(f, fd_change_group_delete(begin(f), "g1")),
+	    FD_EREFUSED);
+	assert_non_null(strstr(f->c.msg, "app b has host name g1."));
+	assert_int_equal(create(f, "free", NULL, NULL, NULL), FD_OK);
+	assert_int_equal(end(f, fd_change_group_delete(begin(f), "free")),
+	    FD_OK);
+}
+
+static void
+test_ttl_bounds(void **state)
+{
+	struct fx *f = *state;
+	struct fd_app_ref none = {false, NULL};
+	char out[FD_LABEL_MAX + 1];
+	struct fd_change *c;
+
+	assert_int_equal(end(f, fd_change_group_create(begin(f), "a", NULL,
+	    NULL, true, 0, 30, out)), FD_EINVAL);
+	assert_non_null(strstr(f->c.msg, "zone.allow_zero_ttl"));
+	assert_int_equal(end(f, fd_change_group_create(begin(f), "a", NULL,
+	    NULL, true, FD_TTL_MAX + 1, 30, out)), FD_EINVAL);
+	assert_int_equal(end(f, fd_change_group_create(begin(f), "a", NULL,
+	    NULL, true, FD_TTL_MAX, 30, out)), FD_OK);
+	assert_int_equal(end(f, fd_change_group_set(begin(f), "a", none, none,
+	    true, 0)), FD_EINVAL);
+	c = begin(f);
+	c->allow_zero_ttl = true;
+	assert_int_equal(end(f, fd_change_group_set(c, "a", none, none, true,
+	    0)), FD_OK);
+	/* made while allowed: other changes still go through */
+	assert_int_equal(add_addrs(f, "web", "192.0.2.1", NULL), FD_OK);
+	assert_int_equal(set_group(f, "a", true, "web", false, NULL), FD_OK);
+}
+
 static void
 test_reopen_keeps_everything(void **state)
 {
@@ -420,6 +508,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_delete_and_tombstones, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_app_set_follows, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_serial_and_history, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_cnames_in_the_zone, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_ttl_bounds, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_reopen_keeps_everything, setup, teardown),
 	};
 
