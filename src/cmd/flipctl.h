@@ -261,6 +261,7 @@ void ctl_print_import(json_t *result);
 void ctl_print_status(json_t *result);
 void ctl_print_message(json_t *result);
 void ctl_print_group_deleted(json_t *result);
+void ctl_print_failover(json_t *result);
 /* The result's "warnings" (strings), each a line on stderr. */
 void ctl_print_warnings(json_t *result);
 void ctl_print_app_removed(json_t *result);

@@ -38,6 +38,13 @@ const struct ctl_cmd ctl_cmds[] = {
 	    ctl_print_app_removed,
 	    "NAME [--yes]", "remove an app that no group points at",
 	    "Remove app %s? Its endpoints and its status name go with it."},
+	{"app failover", cmd_remote, "app.failover", "name", 1, 1, CTL_O(TO),
+	    ctl_print_failover,
+	    "NAME [--to primary|backup]",
+	    "switch every group whose active side is NAME to its other side, "
+	    "as one change (an app's outage); with --to, make that side "
+	    "active in every group NAME is in. A group with no app on that "
+	    "side stays, and is listed", NULL},
 	{"app status", cmd_remote, "app.status", "name", 1, 1, 0,
 	    ctl_print_app_status,
 	    "NAME", "print online, offline or none", NULL},

@@ -174,6 +174,7 @@ static const struct {
 	const char *op;
 	const char *keys[5];
 } change_keys[] = {
+	{"app.failover", {"to", "switched", NULL}},
 	{"group.", {"primary", "backup", "active", "ttl", NULL}},
 	{"app.", {"cname", "addrs", NULL}},
 	{"import", {"apps", "groups", NULL}},
@@ -381,6 +382,18 @@ static const struct column history_columns[] = {
  * SERVING: the group answers with this app now (its side is active).
  * Not "ACTIVE", which in the group list names the side.
  */
+static const struct column failover_columns[] = {
+	{"GROUP", "address", fmt_value},
+	{"ACTIVE", "active", fmt_value},
+	{NULL, NULL, NULL},
+};
+
+static const struct column stayed_columns[] = {
+	{"GROUP", "address", fmt_value},
+	{"STAYED", "reason", fmt_value},
+	{NULL, NULL, NULL},
+};
+
 static const struct column follower_columns[] = {
 	{"GROUP", "address", fmt_value},
 	{"ROLE", "role", fmt_value},
@@ -497,6 +510,30 @@ ctl_print_warnings(json_t *result)
 		if (json_is_string(w))
 			fprintf(stderr, "flipctl: warning: %s\n",
 			    json_string_value(w));
+}
+
+/* How many moved, which (and their side now), which could not and why. */
+void
+ctl_print_failover(json_t *result)
+{
+	json_int_t n = json_integer_value(json_object_get(result,
+	    "switched_count"));
+	json_int_t stayed = json_integer_value(json_object_get(result,
+	    "stayed_count"));
+	const char *name = json_string_value(json_object_get(result, "name"));
+
+	printf("app %s: %lld group%s switched", name != NULL ? name : "?",
+	    (long long)n, n == 1 ? "" : "s");
+	if (n > 0)
+		printf(" (serial %lld)", (long long)json_integer_value(
+		    json_object_get(result, "serial")));
+	printf("\n");
+	print_table(json_object_get(result, "switched"), failover_columns);
+	if (stayed == 0)
+		return;
+	printf("\n%lld group%s stayed\n", (long long)stayed,
+	    stayed == 1 ? "" : "s");
+	print_table(json_object_get(result, "stayed"), stayed_columns);
 }
 
 /* Plainly: nothing brings the address back. */

@@ -279,6 +279,64 @@ cmd_app_status(struct cmd_ctx *x, json_t **result)
 	return FD_OK;
 }
 
+/* "to": "primary" | "backup" | absent (toggle), for switches. */
+static enum fd_err
+arg_side(struct cmd_ctx *x, enum fd_switch_to *to)
+{
+	const char *side;
+	enum fd_err err;
+
+	*to = FD_SWITCH_TOGGLE;
+	if ((err = arg_str(x, "to", false, &side)) != FD_OK || side == NULL)
+		return err;
+	if (strcmp(side, "primary") == 0)
+		*to = FD_SWITCH_PRIMARY;
+	else if (strcmp(side, "backup") == 0)
+		*to = FD_SWITCH_BACKUP;
+	else
+		ERR(x, FD_EINVAL, "'to' must be primary or backup, not '%s'",
+		    side);
+	return FD_OK;
+}
+
+/* {label, ...} -> {address, label, ...}: what users type is the address. */
+static json_t *
+with_addresses(struct cmd_ctx *x, json_t *list)
+{
+	char fqdn[FD_DNAME_TEXT_MAX + FD_LABEL_MAX + 2];
+	json_t *e;
+	size_t i;
+
+	json_array_foreach(list, i, e) {
+		snprintf(fqdn, sizeof(fqdn), "%s.%s", json_string_value(
+		    json_object_get(e, "label")), x->env->cfg->origin);
+		json_object_set_new(e, "address", json_string(fqdn));
+	}
+	return list;
+}
+
+/* Every group the app serves to its other side (or all to --to's). */
+static enum fd_err
+cmd_app_failover(struct cmd_ctx *x, json_t **result)
+{
+	struct fd_failover fo;
+	enum fd_switch_to to;
+	const char *name;
+	enum fd_err err;
+
+	if ((err = arg_str(x, "name", true, &name)) != FD_OK ||
+	    (err = arg_side(x, &to)) != FD_OK ||
+	    (err = fd_change_app_failover(&x->chg, name, to, &fo)) != FD_OK)
+		return err;
+	*result = json_pack("{s:s, s:I, s:o, s:I, s:o, s:I}", "name", name,
+	    "switched_count", (json_int_t)fo.nswitched,
+	    "switched", with_addresses(x, fo.switched),
+	    "stayed_count", (json_int_t)fo.nstayed,
+	    "stayed", with_addresses(x, fo.stayed),
+	    "serial", (json_int_t)fd_store_serial(x->env->st, x->txn));
+	return FD_OK;
+}
+
 static enum fd_err
 cmd_app_remove(struct cmd_ctx *x, json_t **result)
 {
@@ -479,22 +537,12 @@ static enum fd_err
 cmd_group_switch(struct cmd_ctx *x, json_t **result)
 {
 	char label[FD_LABEL_MAX + 1];
-	enum fd_switch_to to = FD_SWITCH_TOGGLE;
-	const char *side;
+	enum fd_switch_to to;
 	enum fd_err err;
 
 	if ((err = arg_address(x, label)) != FD_OK ||
-	    (err = arg_str(x, "to", false, &side)) != FD_OK)
+	    (err = arg_side(x, &to)) != FD_OK)
 		return err;
-	if (side != NULL) {
-		if (strcmp(side, "primary") == 0)
-			to = FD_SWITCH_PRIMARY;
-		else if (strcmp(side, "backup") == 0)
-			to = FD_SWITCH_BACKUP;
-		else
-			ERR(x, FD_EINVAL, "'to' must be primary or backup, not '%s'",
-			    side);
-	}
 	if ((err = fd_change_group_switch(&x->chg, label, to)) != FD_OK)
 		return err;
 	return render_group(x, label, result);
@@ -712,6 +760,7 @@ static const char *const args_address[] = {"address", NULL};
 static const char *const args_group_set[] = {"address", "primary", "backup",
     "ttl", NULL};
 static const char *const args_group_switch[] = {"address", "to", NULL};
+static const char *const args_app_failover[] = {"name", "to", NULL};
 static const char *const args_history[] = {"address", "app", "name",
     "limit", NULL};
 static const char *const args_import[] = {"name", NULL};
@@ -724,6 +773,7 @@ static const struct fd_command cmd_table[] = {
 	{"app.list", cmd_app_list, CMD_READ, args_list},
 	{"app.show", cmd_app_show, CMD_READ, args_app_show},
 	{"app.remove", cmd_app_remove, CMD_WRITE, args_name},
+	{"app.failover", cmd_app_failover, CMD_WRITE, args_app_failover},
 	{"app.status", cmd_app_status, CMD_READ, args_name},
 	{"group.create", cmd_group_create, CMD_WRITE, args_group_create},
 	{"group.list", cmd_group_list, CMD_READ, args_list},

@@ -202,3 +202,27 @@ nomem:
 	*row = NULL;
 	return FD_ENOMEM;
 }
+
+enum fd_err
+fd_effects_commit(struct fd_effects *fx, struct fd_change *c, const char *op,
+    const char *subject, json_t *after)
+{
+	json_t *members = NULL, *touched = NULL;
+	enum fd_err err;
+
+	if ((err = fd_effects_finish(fx, &members, &touched)) != FD_OK) {
+		json_decref(after);
+		snprintf(c->msg, sizeof(c->msg), "%s", fd_strerror(err));
+		return err;
+	}
+	c->changed = true;
+	err = fd_history_append(c->st, c->txn, c->now, &c->actor, op, subject,
+	    NULL, after, members, &c->serial);
+	if (err != FD_OK) {
+		json_decref(touched);
+		snprintf(c->msg, sizeof(c->msg), "%s", fd_strerror(err));
+		return err;
+	}
+	fd_touched_add(&c->touched, touched);
+	return FD_OK;
+}

@@ -61,6 +61,17 @@ enum fd_err fd_effects_finish(struct fd_effects *fx, json_t **row,
     json_t **touched);
 
 /*
+ * The end of a change made of many (an import, an app failover, an
+ * apply, whose parts ran with c->bulk set): finish fx into one history
+ * row (op, subject, after, which is taken) and one serial bump, and add
+ * the touched names to c's.  On error c->msg says why.  fx is still the
+ * caller's to free.
+ */
+struct fd_change;
+enum fd_err fd_effects_commit(struct fd_effects *fx, struct fd_change *c,
+    const char *op, const char *subject, json_t *after);
+
+/*
  * Add more (taken; NULL is nothing) to *touched: an array created on
  * first use, true once it is or would be past FD_TOUCHED_MAX names.
  */

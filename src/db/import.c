@@ -297,7 +297,7 @@ fd_import_yaml(struct fd_change *c, const char *name, const char *buf,
 	struct imp m;
 	enum fd_err err;
 	char summary[128];
-	json_t *after, *members = NULL, *touched = NULL;
+	json_t *after;
 
 	memset(&m, 0, sizeof(m));
 	m.c = c;
@@ -320,24 +320,11 @@ fd_import_yaml(struct fd_change *c, const char *name, const char *buf,
 	if (m.napps + m.ngroups == 0)
 		goto out;
 	/* the whole import is one change: one serial, one history row */
-	if ((err = fd_effects_finish(&m.fx, &members, &touched)) != FD_OK) {
-		snprintf(c->msg, sizeof(c->msg), "%s", fd_strerror(err));
-		goto out;
-	}
-	snprintf(summary, sizeof(summary), "%s", name);
 	after = json_pack("{s:I, s:I}", "apps", (json_int_t)m.napps,
 	    "groups", (json_int_t)m.ngroups);
-	c->changed = true;
-	err = fd_history_append(c->st, c->txn, c->now, &c->actor, "import",
-	    summary, NULL, after, members, &c->serial);
-	if (err != FD_OK) {
-		snprintf(c->msg, sizeof(c->msg), "%s", fd_strerror(err));
-		goto out;
-	}
-	fd_touched_add(&c->touched, touched);
-	touched = NULL;
+	snprintf(summary, sizeof(summary), "%s", name);
+	err = fd_effects_commit(&m.fx, c, "import", summary, after);
 out:
-	json_decref(touched);
 	fd_effects_free(&m.fx);
 	return err;
 }

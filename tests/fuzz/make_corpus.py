@@ -156,6 +156,9 @@ def control_seeds():
         "group-set-ring": req(25, "group.set", '{"address": "ring2", '
                               '"primary": "hop1"}'),
         "history": req(19, "history", '{"address": "flipped", "limit": 5}'),
+        "app-failover": req(26, "app.failover", '{"name": "web1"}'),
+        "app-failover-to": req(27, "app.failover",
+                               '{"name": "web2", "to": "primary"}'),
         "status": req(20, "status"),
         "export": req(21, "export"),
         "import": req(22, "import", '{"name": "fuzz.yaml"}') + b"\0"

@@ -86,6 +86,7 @@ def test_a_word_alone_lists_its_commands(word):
         want = [" ".join(command_words(s)[:2]) for s, _ in table()
                 if s.startswith(word + " ")]
         assert listed == want, (args, r.stdout)
+    assert "app failover NAME" in run("app").stdout
 
 
 def test_version():

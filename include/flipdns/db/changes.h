@@ -127,6 +127,25 @@ enum fd_err fd_change_group_switch(struct fd_change *c, const char *label,
 enum fd_err fd_change_group_delete(struct fd_change *c, const char *label);
 
 /*
+ * App failover (failover.c): every group that follows app is switched as
+ * group switch would, in this one change (one serial, one history row
+ * "app.failover", none when nothing moved).  to FD_SWITCH_TOGGLE: each
+ * group whose active side is app goes to its other side; to a side: each
+ * group app is in goes to that side.  A group whose target side has no
+ * app stays, and is listed in out->stayed with why.  out's arrays are
+ * new ({label, active} and {label, reason}, at most FD_TOUCHED_MAX
+ * each; the counts count all), the caller's to json_decref, and NULL on
+ * error.  FD_ENOTFOUND when there is no such app.
+ */
+struct fd_failover {
+	json_t *switched;
+	json_t *stayed;
+	size_t nswitched, nstayed;
+};
+enum fd_err fd_change_app_failover(struct fd_change *c, const char *app,
+    enum fd_switch_to to, struct fd_failover *out);
+
+/*
  * Endpoint parsing (endpoints.c), for the commands and the import.
  * FD_EINVAL with msg saying why for what no client could use: a host
  * name that is an IP address or a single label; an address that is
