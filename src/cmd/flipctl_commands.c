@@ -86,7 +86,9 @@ const struct ctl_cmd ctl_cmds[] = {
 	    "import apps and groups from a YAML file (- for stdin), all or "
 	    "nothing", NULL},
 	{"export", ctl_cmd_export, "export", NULL, 0, 0, 0, NULL,
-	    "", "print the zone as served, as a master file", NULL},
+	    "", "print the zone as served, as a master file; with --json, "
+	    "one JSON object per RRset and line ({name, type, ttl, data})",
+	    NULL},
 	{"status", cmd_remote, "status", NULL, 0, 0, 0, ctl_print_status,
 	    "", "show version, uptime, zone, serial and counts", NULL},
 	{"stats", cmd_remote, "stats", NULL, 0, 0, 0, ctl_print_stats,

@@ -90,8 +90,9 @@ ctl_cmd_import(struct ctl *c, const struct ctl_cmd *cmd, struct ctl_argv *a)
 }
 
 /*
- * The zone file is the output, with or without --json, written as its
- * chunks arrive: neither end holds a million-group zone in memory.
+ * The zone is the output, written as its chunks arrive: neither end
+ * holds a million-group zone in memory.  With --json the daemon sends
+ * the same RRsets as JSON lines (zonefile.h) instead of the master file.
  */
 int
 ctl_cmd_export(struct ctl *c, const struct ctl_cmd *cmd, struct ctl_argv *a)
@@ -100,6 +101,8 @@ ctl_cmd_export(struct ctl *c, const struct ctl_cmd *cmd, struct ctl_argv *a)
 	json_t *result;
 	int rc;
 
+	if (c->json)
+		json_object_set_new(a->args, "format", json_string("json"));
 	rc = ctl_call(c, cmd->proto, a->args, NULL, &result, &out);
 	free(out.data);
 	if (rc != CTL_OK)

@@ -656,9 +656,44 @@ cmd_import(struct cmd_ctx *x, json_t **result)
  * The zone file itself streams after this line, from the same read
  * transaction (control.c, fd_zonefile_step): never whole in memory.
  */
+/* "format": the master file (text, the default) or JSON lines. */
+static const struct {
+	const char *name;
+	enum fd_zonefile_format format;
+} zone_formats[] = {
+	{"text", FD_ZONEFILE_TEXT},
+	{"json", FD_ZONEFILE_JSON},
+};
+
+enum fd_zonefile_format
+fd_command_zone_format(json_t *req)
+{
+	const char *name = json_string_value(json_object_get(
+	    json_object_get(req, "args"), "format"));
+
+	for (size_t i = 0; name != NULL &&
+	    i < sizeof(zone_formats) / sizeof(zone_formats[0]); i++)
+		if (strcmp(zone_formats[i].name, name) == 0)
+			return zone_formats[i].format;
+	return FD_ZONEFILE_TEXT;
+}
+
 static enum fd_err
 cmd_export(struct cmd_ctx *x, json_t **result)
 {
+	const char *format;
+	enum fd_err err;
+	size_t i;
+
+	if ((err = arg_str(x, "format", false, &format)) != FD_OK)
+		return err;
+	for (i = 0; format != NULL &&
+	    i < sizeof(zone_formats) / sizeof(zone_formats[0]); i++)
+		if (strcmp(zone_formats[i].name, format) == 0)
+			break;
+	if (format != NULL && i == sizeof(zone_formats) / sizeof(zone_formats[0]))
+		ERR(x, FD_EINVAL, "'format' must be text or json, not '%s'",
+		    format);
 	*result = json_pack("{s:I}", "serial",
 	    (json_int_t)fd_store_serial(x->env->st, x->txn));
 	return FD_OK;
@@ -766,6 +801,7 @@ static const char *const args_history[] = {"address", "app", "name",
 static const char *const args_import[] = {"name", NULL};
 static const char *const args_list[] = {"after", "limit", NULL};
 static const char *const args_token_create[] = {"name", "role", NULL};
+static const char *const args_export[] = {"format", NULL};
 
 static const struct fd_command cmd_table[] = {
 	{"app.add", cmd_app_add, CMD_WRITE, args_app_write},
@@ -784,7 +820,7 @@ static const struct fd_command cmd_table[] = {
 	{"history", cmd_history, CMD_READ, args_history},
 	{"status", cmd_status, CMD_READ, args_none},
 	{"import", cmd_import, CMD_WRITE, args_import},
-	{"export", cmd_export, CMD_STREAM, args_none},
+	{"export", cmd_export, CMD_STREAM, args_export},
 	{"reload", cmd_reload, CMD_READ, args_none},
 	{"stats", cmd_stats, CMD_READ, args_none},
 	{"backup", cmd_backup, CMD_COPY, args_none},

@@ -226,7 +226,6 @@ stream_start(struct conn *c, struct request *r)
 	}
 	ctl->nstreams++;
 	c->stream = s;
-	fd_zonefile_begin(&s->walk);
 	/* the response line comes from the snapshot the zone is read from */
 	r->resp = fd_command_read(ctl->env, r->cmd, s->txn, r->req, NULL,
 	    &r->out);
@@ -234,6 +233,8 @@ stream_start(struct conn *c, struct request *r)
 		stream_free(c);
 		return FD_EPROTO;
 	}
+	/* "format" was checked by the command (commands.c, cmd_export) */
+	fd_zonefile_begin(&s->walk, fd_command_zone_format(r->req));
 	if (s->kind == FD_STREAM_COPY) {
 		if (copy_start(ctl, s) != FD_OK) {
 			log_warn("control: backup");

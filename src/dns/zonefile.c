@@ -113,10 +113,61 @@ static const struct {
 	{FD_T_TXT, "TXT", text_txt},
 };
 
-/* Every record of one name, a line each. */
+/*
+ * s as a JSON string's contents: '"', '\\' and control characters
+ * escaped, and a byte past ASCII as \u00XX (names are escaped as \DDD
+ * already, so none comes; the output stays UTF-8 whatever comes).
+ */
+static void
+json_text(struct out *o, const char *s)
+{
+	char buf[512];
+	size_t n = 0;
+
+	for (; *s != '\0' && !o->failed; s++) {
+		unsigned char ch = (unsigned char)*s;
+
+		if (n > sizeof(buf) - 8) {
+			if (o->emit(o->arg, buf, n) != 0)
+				o->failed = 1;
+			n = 0;
+		}
+		if (ch == '"' || ch == '\\') {
+			buf[n++] = '\\';
+			buf[n++] = (char)ch;
+		} else if (ch < 0x20 || ch >= 0x7f)
+			n += (size_t)snprintf(buf + n, sizeof(buf) - n,
+			    "\\u%04x", ch);
+		else
+			buf[n++] = (char)ch;
+	}
+	if (n > 0 && !o->failed && o->emit(o->arg, buf, n) != 0)
+		o->failed = 1;
+}
+
+/* One RRset as one JSON line. */
+static void
+json_rrset(struct out *o, const char *name, const struct fd_rrset *rs,
+    const char *type, void (*text)(const struct fd_rrset *, int, char *))
+{
+	char rdata[RDATA_TEXT_MAX];
+
+	outf(o, "{\"name\":\"");
+	json_text(o, name);
+	outf(o, "\",\"type\":\"%s\",\"ttl\":%u,\"data\":[", type, rs->ttl);
+	for (int i = 0; i < rs->count; i++) {
+		text(rs, i, rdata);
+		outf(o, "%s\"", i > 0 ? "," : "");
+		json_text(o, rdata);
+		outf(o, "\"");
+	}
+	outf(o, "]}\n");
+}
+
+/* Every record of one name, a line each (JSON: a line per RRset). */
 static void
 write_name(struct out *o, const uint8_t *owner, size_t owner_len,
-    const struct fd_name_records *rec)
+    const struct fd_name_records *rec, enum fd_zonefile_format format)
 {
 	char name[NAME_TEXT_MAX], rdata[RDATA_TEXT_MAX];
 
@@ -132,6 +183,11 @@ write_name(struct out *o, const uint8_t *owner, size_t owner_len,
 			o->failed = 1;   /* a type the model gained, not here */
 			return;
 		}
+		if (format == FD_ZONEFILE_JSON) {
+			json_rrset(o, name, rs, rdata_text[t].name,
+			    rdata_text[t].text);
+			continue;
+		}
 		for (int i = 0; i < rs->count; i++) {
 			rdata_text[t].text(rs, i, rdata);
 			outf(o, "%s\t%u\tIN\t%s\t%s\n", name, rs->ttl,
@@ -143,9 +199,10 @@ write_name(struct out *o, const uint8_t *owner, size_t owner_len,
 /* ---- the walk ---------------------------------------------------------- */
 
 void
-fd_zonefile_begin(struct fd_zonefile_walk *w)
+fd_zonefile_begin(struct fd_zonefile_walk *w, enum fd_zonefile_format format)
 {
 	fd_records_walk_begin(&w->names);
+	w->format = format;
 }
 
 bool
@@ -166,7 +223,8 @@ fd_zonefile_step(struct fd_zonefile_walk *w, const struct fd_zone *z,
 	enum fd_err err = FD_OK;
 	size_t owner_len;
 
-	if (w->names.phase == FD_WALK_APEX) {
+	/* JSON lines are RRsets only: the SOA carries the serial */
+	if (w->names.phase == FD_WALK_APEX && w->format == FD_ZONEFILE_TEXT) {
 		fd_name_to_text(z->origin, z->origin_len, origin,
 		    sizeof(origin));
 		outf(&o, "; flipdns zone %s serial %u\n", origin,
@@ -178,7 +236,7 @@ fd_zonefile_step(struct fd_zonefile_walk *w, const struct fd_zone *z,
 		if (err != FD_OK)
 			break;
 		if (rec.kind == FD_NAME_RRSETS)
-			write_name(&o, owner, owner_len, &rec);
+			write_name(&o, owner, owner_len, &rec, w->format);
 	}
 	/* The cursor is the step's: the caller's loop runs in between. */
 	fd_records_walk_pause(&w->names);
@@ -196,7 +254,7 @@ fd_zonefile_write(const struct fd_zone *z, const struct fd_store *st,
 	struct fd_zonefile_walk w;
 	enum fd_err err = FD_OK;
 
-	fd_zonefile_begin(&w);
+	fd_zonefile_begin(&w, FD_ZONEFILE_TEXT);
 	while (err == FD_OK && !fd_zonefile_done(&w))
 		err = fd_zonefile_step(&w, z, st, txn, SIZE_MAX, emit, arg);
 	return err;

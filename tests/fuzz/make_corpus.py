@@ -161,6 +161,7 @@ def control_seeds():
                                '{"name": "web2", "to": "primary"}'),
         "status": req(20, "status"),
         "export": req(21, "export"),
+        "export-json": req(28, "export", '{"format": "json"}'),
         "import": req(22, "import", '{"name": "fuzz.yaml"}') + b"\0"
         + IMPORT_YAML,
         "import-no-payload": req(23, "import"),

@@ -21,6 +21,7 @@
 
 #include "flipdns/conf/config.h"
 #include "flipdns/db/store.h"
+#include "flipdns/dns/zonefile.h"
 
 #define FD_PROTO_VERSION 1
 
@@ -80,6 +81,8 @@ enum fd_stream {
 	FD_STREAM_COPY,     /* backup: a compacted copy of the store */
 };
 enum fd_stream fd_command_stream(const struct fd_command *cmd);
+/* The format an export request asks for: its "format" argument. */
+enum fd_zonefile_format fd_command_zone_format(json_t *req);
 
 /*
  * Run read command cmd in read transaction txn; in is the request's

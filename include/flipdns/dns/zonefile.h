@@ -4,6 +4,13 @@
  * model decides what exists, so a secondary loaded from this file answers
  * every name and type as flipdns does (tests/system/
  * test_dns_export_equivalence.py checks it against NSD).
+ *
+ * Or the same RRsets as JSON lines, one object per RRset, for scripts:
+ *   {"name": "shop.example.", "type": "A", "ttl": 30,
+ *    "data": ["192.0.2.1", "192.0.2.2"]}
+ * each "data" item being the record's RDATA as the master file writes it
+ * (a TXT quoted, an SOA's seven fields), from the same walk: the two
+ * formats cannot disagree on what the zone holds.
  */
 #ifndef FLIPDNS_ZONEFILE_H
 #define FLIPDNS_ZONEFILE_H
@@ -26,10 +33,13 @@ typedef int (*fd_emit_fn)(void *arg, const char *data, size_t len);
  * it is: the record model's walk (a phase and the last key), whose cursor
  * is closed at the end of every step.
  */
+enum fd_zonefile_format { FD_ZONEFILE_TEXT, FD_ZONEFILE_JSON };
 struct fd_zonefile_walk {
 	struct fd_records_walk names;
+	enum fd_zonefile_format format;
 };
-void fd_zonefile_begin(struct fd_zonefile_walk *w);
+void fd_zonefile_begin(struct fd_zonefile_walk *w,
+    enum fd_zonefile_format format);
 bool fd_zonefile_done(const struct fd_zonefile_walk *w);
 /*
  * Write the records of at most max_names more names (the apex first; a

@@ -182,6 +182,55 @@ test_export(void **state)
 	free(buf);
 }
 
+/* The same walk as JSON lines: one RRset a line, TXT quotes escaped. */
+static void
+test_export_json(void **state)
+{
+	static const char conf[] =
+	    "zone:\n  origin: failover.example.test.\n"
+	    "  soa: {mname: ns1.failover.example.test., rname: h.example.test.}\n"
+	    "  nameservers:\n    - {name: ns1.failover.example.test., "
+	    "addresses: [127.0.0.1]}\n"
+	    "listen: [\"127.0.0.1:5353\"]\n";
+	struct fx *f = *state;
+	struct fd_zonefile_walk w;
+	struct fd_config cfg;
+	struct fd_zone z;
+	char err[256], *buf = NULL, *line;
+	size_t len = 0, lines = 0;
+	MDB_txn *t;
+	FILE *fp;
+
+	assert_int_equal(fd_config_parse("c", conf, strlen(conf), &cfg, err,
+	    sizeof(err)), FD_OK);
+	assert_int_equal(fd_zone_build(&cfg, &z), FD_OK);
+	assert_int_equal(import(f, good, NULL, NULL, NULL), FD_OK);
+	fp = open_memstream(&buf, &len);
+	assert_int_equal(mdb_txn_begin(fd_store_env(f->st), NULL, MDB_RDONLY,
+	    &t), 0);
+	/* in steps of one name, as the daemon streams it */
+	fd_zonefile_begin(&w, FD_ZONEFILE_JSON);
+	while (!fd_zonefile_done(&w))
+		assert_int_equal(fd_zonefile_step(&w, &z, f->st, t, 1, emit, fp),
+		    FD_OK);
+	mdb_txn_abort(t);
+	fclose(fp);
+	assert_null(strstr(buf, "; flipdns"));
+	assert_non_null(strstr(buf, "{\"name\":\"shop.failover.example.test.\","
+	    "\"type\":\"AAAA\",\"ttl\":60,\"data\":[\"2001:db8::10\"]}\n"));
+	assert_non_null(strstr(buf, "\"type\":\"TXT\",\"ttl\":30,\"data\":"
+	    "[\"\\\"online\\\"\"]}\n"));
+	assert_non_null(strstr(buf, "{\"name\":\"failover.example.test.\","
+	    "\"type\":\"NS\",\"ttl\":3600,\"data\":"
+	    "[\"ns1.failover.example.test.\"]}\n"));
+	for (line = buf; (line = strchr(line, '\n')) != NULL; line++)
+		lines++;
+	/* SOA, NS, ns1 A, shop A and AAAA, the other group's CNAME, and
+	 * the statuses of the two apps */
+	assert_int_equal(lines, 8);
+	free(buf);
+}
+
 int
 main(void)
 {
@@ -189,6 +238,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_import_good, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_import_errors, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_export, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_export_json, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
