@@ -110,8 +110,7 @@ struct ctl_cmd {
 enum {
 	CTL_OPT_CNAME, CTL_OPT_ADDR, CTL_OPT_PRIMARY, CTL_OPT_BACKUP,
 	CTL_OPT_TTL, CTL_OPT_LABEL, CTL_OPT_TO, CTL_OPT_LIMIT, CTL_OPT_ROLE,
-	CTL_OPT_YES,
-	CTL_OPT_COUNT
+	CTL_OPT_YES, CTL_OPT_DRY_RUN, CTL_OPT_COUNT
 };
 #define CTL_O(x)  (1u << CTL_OPT_##x)
 
@@ -244,8 +243,11 @@ void ctl_suggest_option(const struct ctl_cmd *cmd, const char *typed,
  */
 int ctl_confirm(const struct ctl_cmd *cmd, const struct ctl_argv *a);
 
-/* flipctl_transfer.c: the handlers of import, export and backup. */
-ctl_handler ctl_cmd_import, ctl_cmd_export, ctl_cmd_backup;
+/*
+ * flipctl_transfer.c: the handlers of import and apply (ctl_cmd_file: the
+ * file, or stdin for "-", as the request's payload), diff, export, backup.
+ */
+ctl_handler ctl_cmd_file, ctl_cmd_diff, ctl_cmd_export, ctl_cmd_backup;
 
 /* flipctl_print.c: human output, one function per result shape. */
 void ctl_print_app(json_t *app);
@@ -262,6 +264,7 @@ void ctl_print_status(json_t *result);
 void ctl_print_message(json_t *result);
 void ctl_print_group_deleted(json_t *result);
 void ctl_print_failover(json_t *result);
+void ctl_print_plan(json_t *result);
 /* The result's "warnings" (strings), each a line on stderr. */
 void ctl_print_warnings(json_t *result);
 void ctl_print_app_removed(json_t *result);

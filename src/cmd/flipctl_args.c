@@ -51,6 +51,8 @@ const struct ctl_opt ctl_opts[CTL_OPT_COUNT] = {
 	    "at most N entries (default 50)"},
 	[CTL_OPT_ROLE] = {"--role", "role", CTL_KIND_STRING, "read|write",
 	    "what the token may do: read, or read and change"},
+	[CTL_OPT_DRY_RUN] = {"--dry-run", "dry_run", CTL_KIND_FLAG, NULL,
+	    "print the plan and change nothing (what diff does)"},
 	[CTL_OPT_YES] = {"--yes", NULL, CTL_KIND_FLAG, NULL,
 	    "do it without asking: a destructive command asks for "
 	    "confirmation on a terminal, and without one refuses unless "

@@ -81,10 +81,21 @@ const struct ctl_cmd ctl_cmds[] = {
 	    "[APP|ADDRESS] [--limit N]",
 	    "show recent changes, newest first: all, an app's (its own and "
 	    "those that changed its status) or a group's", NULL},
-	{"import", ctl_cmd_import, "import", "name", 1, 1, 0, ctl_print_import,
+	{"import", ctl_cmd_file, "import", "name", 1, 1, 0, ctl_print_import,
 	    "FILE",
 	    "import apps and groups from a YAML file (- for stdin), all or "
 	    "nothing", NULL},
+	{"apply", ctl_cmd_file, "apply", "name", 1, 1, CTL_O(DRY_RUN),
+	    ctl_print_plan,
+	    "FILE [--dry-run]",
+	    "make apps and groups what FILE (the import format, groups keyed "
+	    "by label; - for stdin) says, as one change: create what is "
+	    "missing, update what differs, delete only entries marked delete: "
+	    "true; print the steps. Again with the same file changes nothing",
+	    NULL},
+	{"diff", ctl_cmd_diff, "apply", "name", 1, 1, 0, ctl_print_plan,
+	    "FILE",
+	    "print what apply FILE would do now, and change nothing", NULL},
 	{"export", ctl_cmd_export, "export", NULL, 0, 0, 0, NULL,
 	    "", "print the zone as served, as a master file; with --json, "
 	    "one JSON object per RRset and line ({name, type, ttl, data})",

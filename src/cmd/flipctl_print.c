@@ -178,6 +178,7 @@ static const struct {
 	{"group.", {"primary", "backup", "active", "ttl", NULL}},
 	{"app.", {"cname", "addrs", NULL}},
 	{"import", {"apps", "groups", NULL}},
+	{"apply", {"created", "updated", "deleted", NULL}},
 };
 
 static const char *const *
@@ -534,6 +535,86 @@ ctl_print_failover(json_t *result)
 	printf("\n%lld group%s stayed\n", (long long)stayed,
 	    stayed == 1 ? "" : "s");
 	print_table(json_object_get(result, "stayed"), stayed_columns);
+}
+
+/* The sign of a plan's step, as diff(1) and terraform show theirs. */
+static const struct {
+	const char *op;
+	char sign;
+} plan_signs[] = {
+	{"create", '+'}, {"update", '~'}, {"delete", '-'},
+};
+
+/* "+ group shop: primary web1, ttl 60" / "~ app web1: endpoints a -> b" */
+static void
+print_step(json_t *st)
+{
+	const char *op = json_string_value(json_object_get(st, "op"));
+	json_t *name = json_object_get(st, "group");
+	const char *kind = "group", *key;
+	char was[CTL_CELL_MAX], now[CTL_CELL_MAX];
+	json_t *pair;
+	char sign = '?';
+	int n = 0;
+
+	for (size_t i = 0; op != NULL &&
+	    i < sizeof(plan_signs) / sizeof(plan_signs[0]); i++)
+		if (strcmp(plan_signs[i].op, op) == 0)
+			sign = plan_signs[i].sign;
+	if (name == NULL) {
+		name = json_object_get(st, "app");
+		kind = "app";
+	}
+	printf("%c %s %s", sign, kind, json_string_value(name) ?
+	    json_string_value(name) : "?");
+	json_object_foreach(json_object_get(st, "changes"), key, pair) {
+		fmt_member(json_array_get(pair, 1), now, sizeof(now));
+		if (json_is_null(json_array_get(pair, 0)))
+			printf("%s %s %s", n++ ? "," : ":", key, now);
+		else {
+			fmt_member(json_array_get(pair, 0), was, sizeof(was));
+			printf("%s %s %s -> %s", n++ ? "," : ":", key, was, now);
+		}
+	}
+	putchar('\n');
+}
+
+/* The steps, then the counts: planned (diff) or made (apply). */
+void
+ctl_print_plan(json_t *result)
+{
+	bool dry = json_is_true(json_object_get(result, "dry_run"));
+	json_int_t created = json_integer_value(json_object_get(result,
+	    "created"));
+	json_int_t updated = json_integer_value(json_object_get(result,
+	    "updated"));
+	json_int_t deleted = json_integer_value(json_object_get(result,
+	    "deleted"));
+	json_int_t unchanged = json_integer_value(json_object_get(result,
+	    "unchanged"));
+	json_t *st;
+	size_t i;
+
+	json_array_foreach(json_object_get(result, "plan"), i, st)
+		print_step(st);
+	if (json_is_true(json_object_get(result, "plan_truncated")))
+		printf("... (the plan lists the first steps only; the "
+		    "counts below are of all of them)\n");
+	if (created + updated + deleted == 0) {
+		printf("no changes: %lld unchanged\n", (long long)unchanged);
+		return;
+	}
+	if (dry)
+		printf("plan: %lld to create, %lld to update, %lld to delete, "
+		    "%lld unchanged; nothing was changed\n", (long long)created,
+		    (long long)updated, (long long)deleted,
+		    (long long)unchanged);
+	else
+		printf("applied: %lld created, %lld updated, %lld deleted, "
+		    "%lld unchanged (serial %lld)\n", (long long)created,
+		    (long long)updated, (long long)deleted,
+		    (long long)unchanged, (long long)json_integer_value(
+		    json_object_get(result, "serial")));
 }
 
 /* Plainly: nothing brings the address back. */

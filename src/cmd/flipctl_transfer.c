@@ -74,7 +74,7 @@ done:
 }
 
 int
-ctl_cmd_import(struct ctl *c, const struct ctl_cmd *cmd, struct ctl_argv *a)
+ctl_cmd_file(struct ctl *c, const struct ctl_cmd *cmd, struct ctl_argv *a)
 {
 	struct ctl_payload in;
 	int rc;
@@ -87,6 +87,14 @@ ctl_cmd_import(struct ctl *c, const struct ctl_cmd *cmd, struct ctl_argv *a)
 	rc = ctl_remote(c, cmd, a, &in);
 	free(in.data);
 	return rc;
+}
+
+/* apply --dry-run under its own name: the plan, nothing changed. */
+int
+ctl_cmd_diff(struct ctl *c, const struct ctl_cmd *cmd, struct ctl_argv *a)
+{
+	json_object_set_new(a->args, "dry_run", json_true());
+	return ctl_cmd_file(c, cmd, a);
 }
 
 /*

@@ -12,6 +12,7 @@
 #include <time.h>
 
 #include "flipdns/db/appindex.h"
+#include "flipdns/db/apply.h"
 #include "flipdns/db/changes.h"
 #include "flipdns/daemon/commands.h"
 #include "flipdns/daemon/metrics.h"
@@ -653,6 +654,38 @@ cmd_import(struct cmd_ctx *x, json_t **result)
 }
 
 /*
+ * The desired state in the payload, made so as one change (apply.h); with
+ * dry_run the plan alone, nothing written.
+ */
+static enum fd_err
+cmd_apply(struct cmd_ctx *x, json_t **result)
+{
+	struct fd_apply_result res;
+	const char *name;
+	json_t *dry = json_object_get(x->args, "dry_run");
+	enum fd_err err;
+
+	if ((err = arg_str(x, "name", false, &name)) != FD_OK)
+		return err;
+	if (dry != NULL && !json_is_boolean(dry))
+		ERR(x, FD_EINVAL, "argument 'dry_run' must be true or false");
+	if (x->in == NULL)
+		ERR(x, FD_EPROTO, "apply needs the YAML document as payload");
+	if ((err = fd_apply_yaml(&x->chg, name ? name : "apply", x->in->data,
+	    x->in->len, x->env->cfg->ttl, json_is_true(dry), &res)) != FD_OK)
+		return err;
+	*result = json_pack("{s:b, s:o, s:b, s:I, s:I, s:I, s:I, s:I}",
+	    "dry_run", json_is_true(dry), "plan", res.plan,
+	    "plan_truncated", json_array_size(res.plan) == FD_APPLY_PLAN_MAX,
+	    "created", (json_int_t)res.created,
+	    "updated", (json_int_t)res.updated,
+	    "deleted", (json_int_t)res.deleted,
+	    "unchanged", (json_int_t)res.unchanged,
+	    "serial", (json_int_t)fd_store_serial(x->env->st, x->txn));
+	return FD_OK;
+}
+
+/*
  * The zone file itself streams after this line, from the same read
  * transaction (control.c, fd_zonefile_step): never whole in memory.
  */
@@ -799,6 +832,7 @@ static const char *const args_app_failover[] = {"name", "to", NULL};
 static const char *const args_history[] = {"address", "app", "name",
     "limit", NULL};
 static const char *const args_import[] = {"name", NULL};
+static const char *const args_apply[] = {"name", "dry_run", NULL};
 static const char *const args_list[] = {"after", "limit", NULL};
 static const char *const args_token_create[] = {"name", "role", NULL};
 static const char *const args_export[] = {"format", NULL};
@@ -820,6 +854,7 @@ static const struct fd_command cmd_table[] = {
 	{"history", cmd_history, CMD_READ, args_history},
 	{"status", cmd_status, CMD_READ, args_none},
 	{"import", cmd_import, CMD_WRITE, args_import},
+	{"apply", cmd_apply, CMD_WRITE, args_apply},
 	{"export", cmd_export, CMD_STREAM, args_export},
 	{"reload", cmd_reload, CMD_READ, args_none},
 	{"stats", cmd_stats, CMD_READ, args_none},

@@ -54,16 +54,7 @@ app_load(struct fd_change *c, const char *name, struct app_state *out)
 		FAIL(c, err, "app %s: %s", name, fd_strerror(err));
 	memset(out, 0, sizeof(*out));
 	snprintf(out->name, sizeof(out->name), "%s", name);
-	out->ep.kind = v.kind;
-	if (v.kind == FD_APP_CNAME) {
-		memcpy(out->ep.cname_wire, v.cname_wire, v.cname_len);
-		out->ep.cname_len = v.cname_len;
-	} else {
-		out->ep.n4 = v.n4;
-		out->ep.n6 = v.n6;
-		memcpy(out->ep.a4, v.a4, (size_t)v.n4 * 4);
-		memcpy(out->ep.a6, v.a6, (size_t)v.n6 * 16);
-	}
+	fd_endpoints_of(&v, &out->ep);
 	out->ref_count = v.ref_count;
 	out->active_count = v.active_count;
 	memcpy(out->status_label, v.status_label, sizeof(out->status_label));
@@ -330,20 +321,6 @@ check_group_shape(struct fd_change *c, struct group_state *g)
 	return FD_OK;
 }
 
-/* Same answer data, comparing only the bytes that are in use. */
-static bool
-endpoints_equal(const struct fd_endpoints *a, const struct fd_endpoints *b)
-{
-	if (a->kind != b->kind)
-		return false;
-	if (a->kind == FD_APP_CNAME)
-		return a->cname_len == b->cname_len &&
-		    memcmp(a->cname_wire, b->cname_wire, a->cname_len) == 0;
-	return a->n4 == b->n4 && a->n6 == b->n6 &&
-	    memcmp(a->a4, b->a4, (size_t)a->n4 * 4) == 0 &&
-	    memcmp(a->a6, b->a6, (size_t)a->n6 * 16) == 0;
-}
-
 /*
  * The groups an app set moves: those where the app is the active side,
  * in label order, from the index.  active_count says how many there are;
@@ -437,7 +414,7 @@ app_write(struct fd_change *c, const char *name, const struct fd_endpoints *ep,
 	} else {
 		if ((err = app_load(c, name, &a)) != FD_OK)
 			return err;
-		if (endpoints_equal(&a.ep, ep))
+		if (fd_endpoints_equal(&a.ep, ep))
 			return FD_OK;    /* same endpoints: no new serial */
 		effects_begin(c, &fx);
 		if ((err = app_moved(c, &a, &fx)) != FD_OK) {

@@ -124,12 +124,7 @@ follow_app(struct walk *w, const char *app, size_t len)
 	if ((err = fd_store_get_app(w->c->st, w->c->txn, name, len, &a)) !=
 	    FD_OK)
 		return err == FD_ENOTFOUND ? FD_OK : err;
-	if (a.kind != FD_APP_CNAME)
-		return FD_OK;
-	memset(&ep, 0, sizeof(ep));
-	ep.kind = FD_APP_CNAME;
-	memcpy(ep.cname_wire, a.cname_wire, a.cname_len);
-	ep.cname_len = a.cname_len;
+	fd_endpoints_of(&a, &ep);
 	target_group(w->c, &ep, next);
 	return next[0] != '\0' ? visit(w, next, false) : FD_OK;
 }
@@ -221,12 +216,7 @@ fd_cname_loop_from_app(struct fd_change *c, const char *app)
 	if ((err = fd_store_get_app(c->st, c->txn, app, strlen(app), &a)) !=
 	    FD_OK)
 		return err;
-	if (a.kind != FD_APP_CNAME)
-		return FD_OK;
-	memset(&ep, 0, sizeof(ep));
-	ep.kind = FD_APP_CNAME;
-	memcpy(ep.cname_wire, a.cname_wire, a.cname_len);
-	ep.cname_len = a.cname_len;
+	fd_endpoints_of(&a, &ep);
 	target_group(c, &ep, start);
 	snprintf(what, sizeof(what), "app %s", app);
 	return walk_from(c, &w, start, false, what);

@@ -103,6 +103,36 @@ fd_addr_warning(int af, const uint8_t *bytes, char *msg, size_t msglen)
 	return true;
 }
 
+/* Same answer data, comparing only the bytes that are in use. */
+bool
+fd_endpoints_equal(const struct fd_endpoints *a, const struct fd_endpoints *b)
+{
+	if (a->kind != b->kind)
+		return false;
+	if (a->kind == FD_APP_CNAME)
+		return a->cname_len == b->cname_len &&
+		    memcmp(a->cname_wire, b->cname_wire, a->cname_len) == 0;
+	return a->n4 == b->n4 && a->n6 == b->n6 &&
+	    memcmp(a->a4, b->a4, (size_t)a->n4 * 4) == 0 &&
+	    memcmp(a->a6, b->a6, (size_t)a->n6 * 16) == 0;
+}
+
+void
+fd_endpoints_of(const struct fd_app_view *v, struct fd_endpoints *ep)
+{
+	memset(ep, 0, sizeof(*ep));
+	ep->kind = v->kind;
+	if (v->kind == FD_APP_CNAME) {
+		memcpy(ep->cname_wire, v->cname_wire, v->cname_len);
+		ep->cname_len = v->cname_len;
+	} else {
+		ep->n4 = v->n4;
+		ep->n6 = v->n6;
+		memcpy(ep->a4, v->a4, (size_t)v->n4 * 4);
+		memcpy(ep->a6, v->a6, (size_t)v->n6 * 16);
+	}
+}
+
 enum fd_err
 fd_endpoints_cname(struct fd_endpoints *ep, const char *host, char *msg,
     size_t msglen)

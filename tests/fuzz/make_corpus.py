@@ -125,6 +125,17 @@ groups:
 """
 
 
+APPLY_YAML = b"""apps:
+  - {name: web1, cname: lb-1.example.com}
+  - {name: spare, delete: true}
+groups:
+  - {label: both, primary: web1, backup: web2, ttl: 90, active: backup}
+  - {label: solo, backup: null}
+  - {label: reserved, delete: true}
+  - {label: newone, primary: web2}
+"""
+
+
 def control_seeds():
     return {
         "app-add-cname": req(1, "app.add",
@@ -165,6 +176,10 @@ def control_seeds():
         "import": req(22, "import", '{"name": "fuzz.yaml"}') + b"\0"
         + IMPORT_YAML,
         "import-no-payload": req(23, "import"),
+        "apply": req(29, "apply", '{"name": "state.yaml"}') + b"\0"
+        + APPLY_YAML,
+        "apply-dry-run": req(30, "apply", '{"name": "state.yaml", '
+                             '"dry_run": true}') + b"\0" + APPLY_YAML,
         "bad-version": b'{"v": 2, "id": "x", "cmd": "status"}',
         "unknown-cmd": b'{"id": null, "cmd": "zone.drop"}',
         "unknown-arg": req(24, "app.show", '{"name": "web1", "nmae": 1}'),

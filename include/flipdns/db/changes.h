@@ -163,5 +163,10 @@ enum fd_err fd_endpoints_add_addr(struct fd_endpoints *ep, const char *ip,
  */
 bool fd_addr_warning(int af, const uint8_t *bytes, char *msg,
     size_t msglen);
+/* Do a and b answer the same (the bytes in use compared)? */
+bool fd_endpoints_equal(const struct fd_endpoints *a,
+    const struct fd_endpoints *b);
+/* A stored app's endpoints, copied out of LMDB's memory. */
+void fd_endpoints_of(const struct fd_app_view *v, struct fd_endpoints *ep);
 
 #endif
