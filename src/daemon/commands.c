@@ -38,6 +38,12 @@ typedef enum fd_err (*cmd_fn)(struct cmd_ctx *x, json_t **result);
 enum cmd_mode {
 	CMD_READ,     /* in a read snapshot of its own */
 	CMD_WRITE,    /* in the writer's transaction */
+	/*
+	 * A write that its "dry_run": true turns into a trial (apply): run
+	 * in the writer's transaction all the same, every step undone, so
+	 * it changes nothing and a reader may ask for it.
+	 */
+	CMD_TRIAL,
 	CMD_STREAM,   /* a read whose answer streams after it (export) */
 	CMD_COPY,     /* a copy of the store streams after it (backup) */
 };
@@ -854,7 +860,7 @@ static const struct fd_command cmd_table[] = {
 	{"history", cmd_history, CMD_READ, args_history},
 	{"status", cmd_status, CMD_READ, args_none},
 	{"import", cmd_import, CMD_WRITE, args_import},
-	{"apply", cmd_apply, CMD_WRITE, args_apply},
+	{"apply", cmd_apply, CMD_TRIAL, args_apply},
 	{"export", cmd_export, CMD_STREAM, args_export},
 	{"reload", cmd_reload, CMD_READ, args_none},
 	{"stats", cmd_stats, CMD_READ, args_none},
@@ -954,7 +960,15 @@ fd_command_decode(json_t *req, const struct fd_command **cmd)
 bool
 fd_command_writes(const struct fd_command *cmd)
 {
-	return cmd->mode == CMD_WRITE;
+	return cmd->mode == CMD_WRITE || cmd->mode == CMD_TRIAL;
+}
+
+bool
+fd_command_changes(const struct fd_command *cmd, json_t *req)
+{
+	return fd_command_writes(cmd) && (cmd->mode != CMD_TRIAL ||
+	    !json_is_true(json_object_get(json_object_get(req, "args"),
+	    "dry_run")));
 }
 
 bool

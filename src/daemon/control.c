@@ -41,9 +41,10 @@ request_push(struct conn *c, json_t *req, json_t *resp, struct fd_payload *in)
 		r->state = REQ_NEW;
 	else
 		r->state = REQ_DONE;
-	/* the read-only role: a change is refused, in its turn */
+	/* the read-only role: a change is refused, in its turn (a dry run
+	 * of one is no change) */
 	if (r->state == REQ_NEW && c->role != ROLE_WRITE &&
-	    fd_command_writes(r->cmd)) {
+	    fd_command_changes(r->cmd, req)) {
 		char msg[200];
 
 		log_warnx("control: uid %u may only read: a change refused",

@@ -9,16 +9,22 @@ README "flipctl" (apply.h):
     bad entry named as FILE:LINE:COL, exit status by class;
   - a second apply of the same file changes nothing: no serial, no row;
   - diff FILE and apply --dry-run print the plan and change nothing;
-  - groups are keyed by label, each app and group named once.
+  - groups are keyed by label, each app and group named once;
+  - a read-only peer (control.read_uids) may diff, not apply.
 """
 
 import json
+import os
+import pwd
 import subprocess
 
 import dns.rcode
+import pytest
 
-from flipdns import (EXIT_EXISTS, EXIT_FAIL, EXIT_NOTFOUND, EXIT_USAGE,
-                     FLIPCTL)
+from flipdns import (EXIT_DENIED, EXIT_EXISTS, EXIT_FAIL, EXIT_NOTFOUND,
+                     EXIT_USAGE, FLIPCTL)
+
+NOBODY = pwd.getpwnam("nobody").pw_uid
 
 FILE = """\
 apps:
@@ -211,3 +217,22 @@ def test_apply_from_stdin_and_usage(daemon, tmp_path):
     r = d.ctl("--json", "apply", str(tmp_path / "nosuch.yaml"), check=False)
     assert r.returncode == EXIT_FAIL
     assert json.loads(r.stdout)["error"]["code"] == "io"
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="needs root to run as nobody")
+@pytest.mark.daemon(allow_uids=[0], control_read_uids=[NOBODY],
+                    control_socket_mode="0666")
+def test_a_reader_may_diff_but_not_apply(daemon):
+    d = daemon
+    os.chmod(d.dir, 0o755)            # the socket's directory, and the file
+    path = os.path.join(d.dir, "state.yaml")
+    with open(path, "w") as f:
+        f.write(FILE)
+    os.chmod(path, 0o644)
+    before = d.snapshot()
+    r = d.ctl("diff", path, as_user="nobody")
+    assert r.stdout.endswith("nothing was changed\n"), r.stdout
+    d.ctl("apply", "--dry-run", path, as_user="nobody")
+    r = d.expect_error("apply", path, as_user="nobody", code=EXIT_DENIED)
+    assert "may only read" in r.stderr
+    assert d.snapshot() == before

@@ -72,6 +72,13 @@ struct fd_change;
 json_t *fd_command_decode(json_t *req, const struct fd_command **cmd);
 /* Changes the store: goes through the writer. */
 bool fd_command_writes(const struct fd_command *cmd);
+/*
+ * Would request req (decoded to cmd) change the store?  A write command
+ * does, unless it is a trial of one (apply with "dry_run": true: its
+ * steps are made and undone in the writer's transaction): the read-only
+ * role may ask for that.
+ */
+bool fd_command_changes(const struct fd_command *cmd, json_t *req);
 /* Answers with a stream after its response line (export): control.c. */
 bool fd_command_streams(const struct fd_command *cmd);
 /* What streams after the response line (control_stream.c). */
