@@ -42,6 +42,8 @@
 #define CFG(f)		FLD(struct fd_config, f)
 #define NSF(f)		FLD(struct fd_conf_ns, f)
 #define CNT(f)		offsetof(struct fd_config, f)
+#define XAF(f)		FLD(struct fd_conf_xfr_allow, f)
+#define XNF(f)		FLD(struct fd_conf_notify, f)
 
 /* The top level.  Defaults for paths match the shipped conf/flipdns.yaml. */
 static const struct key keys[] = {
@@ -178,6 +180,23 @@ static const struct key keys[] = {
 	    CFG(http_tls_cert), 0},
 	{"http.tls.key", T_STR, 0, 1, PATH_MAX - 1, 0, "", CFG(http_tls_key),
 	    0},
+	/* zone transfers: none unless allowed, no NOTIFY unless listed */
+	{"transfer.keys", T_STR, 0, 1, PATH_MAX - 1, 0, NULL,
+	    CFG(xfr_keys_path), 0},
+	{"transfer.allow", T_XFR_ALLOW, 0, 0, 0, 0, NULL, CFG(xfr_allow),
+	    CNT(n_xfr_allow)},
+	{"transfer.notify", T_NOTIFY, 0, 0, 0, 0, NULL, CFG(notify),
+	    CNT(n_notify)},
+	/* one source per family: the one a target's family picks */
+	{"transfer.notify_source", T_IPS, 0, 0, 0, 0, NULL,
+	    CFG(notify_source), CNT(n_notify_source)},
+	/*
+	 * Commits an IXFR can start from.  10000 covers a secondary that
+	 * was away for hours of flips; past 1M a journal is bigger than the
+	 * AXFR it saves.  0: no journal, every transfer is an AXFR.
+	 */
+	{"transfer.journal.max_serials", T_U32, 0, 0, 1000000, 10000, NULL,
+	    CFG(journal_max_serials), 0},
 };
 
 /* One zone.nameservers entry; its fields start zeroed. */
@@ -185,6 +204,18 @@ static const struct key ns_keys[] = {
 	{"name", T_DNAME, K_REQUIRED, 0, 0, 0, NULL, NSF(name), 0},
 	{"addresses", T_IPS, 0, 0, 0, 0, NULL, NSF(addrs),
 	    offsetof(struct fd_conf_ns, naddrs)},
+};
+
+/* One transfer.allow entry. */
+static const struct key allow_keys[] = {
+	{"from", T_PREFIX, K_REQUIRED, 0, 0, 0, NULL, XAF(from), 0},
+	{"key", T_DNAME, 0, 0, 0, 0, NULL, XAF(key), 0},
+};
+
+/* One transfer.notify entry. */
+static const struct key notify_keys[] = {
+	{"to", T_ADDRPORT, K_REQUIRED, 0, 0, 0, NULL, XNF(to), 0},
+	{"key", T_DNAME, 0, 0, 0, 0, NULL, XNF(key), 0},
 };
 
 static const yaml_mark_t mark_start;	/* 0:0, shown as 1:1 */
@@ -313,6 +344,11 @@ walk_map(struct ctx *c, const struct key *tab, size_t ntab, yaml_node_t *map,
 			}
 		}
 		if ((k = find_key(tab, ntab, krel)) != NULL) {
+			if (tab == keys && strcmp(krel, "transfer.keys") == 0)
+				c->keys_mark = vn->start_mark;
+			if (tab == keys &&
+			    strcmp(krel, "transfer.notify_source") == 0)
+				c->source_mark = vn->start_mark;
 			rc = cfg_set_value(c, k, kdisp, vn, base);
 		} else if (is_section(tab, ntab, krel)) {
 			if (vn->type != YAML_MAPPING_NODE)
@@ -357,6 +393,85 @@ cfg_set_ns(struct ctx *c, const struct key *k, const char *path, yaml_node_t *n,
 	}
 out:
 	return rc;
+}
+
+/* Where entry map names its key (for the check against the key file). */
+static yaml_mark_t
+key_mark(struct ctx *c, yaml_node_t *map)
+{
+	yaml_node_t *k = map_get(c, map, "key", 3);
+
+	return k != NULL ? k->start_mark : map->start_mark;
+}
+
+enum fd_err
+cfg_set_xfr_allow(struct ctx *c, const struct key *k, const char *path,
+    yaml_node_t *n, void *dst, int idx)
+{
+	char sub[KEY_MAX];
+
+	snprintf(sub, sizeof(sub), "%s[%d]", path, idx);
+	c->allow_key_mark[idx] = key_mark(c, n);
+	return walk_map(c, allow_keys, NELEM(allow_keys), n, dst, "", sub);
+}
+
+enum fd_err
+cfg_set_notify(struct ctx *c, const struct key *k, const char *path,
+    yaml_node_t *n, void *dst, int idx)
+{
+	char sub[KEY_MAX];
+
+	snprintf(sub, sizeof(sub), "%s[%d]", path, idx);
+	c->notify_key_mark[idx] = key_mark(c, n);
+	return walk_map(c, notify_keys, NELEM(notify_keys), n, dst, "", sub);
+}
+
+/* A key named in transfer: must be in the key file. */
+static bool
+key_known(const struct fd_config *cfg, const char *name)
+{
+	for (int i = 0; i < cfg->n_tsig_keys; i++)
+		if (strcmp(cfg->tsig_keys[i].name, name) == 0)
+			return true;
+	return false;
+}
+
+/*
+ * The transfer section across its keys: the key file is read (its own
+ * errors point into it), every key an entry names is in it, and at most
+ * one NOTIFY source per family.
+ */
+static enum fd_err
+check_transfer(struct ctx *c)
+{
+	struct fd_config *cfg = c->cfg;
+	char kerr[512];
+	enum fd_err rc;
+	int i;
+
+	if (cfg->xfr_keys_path[0] != '\0' &&
+	    (rc = fd_tsig_keys_load(cfg->xfr_keys_path, cfg->tsig_keys,
+	    &cfg->n_tsig_keys, kerr, sizeof(kerr))) != FD_OK)
+		return cfg_err(c, &c->keys_mark, "transfer.keys: %s", kerr);
+	for (i = 0; i < cfg->n_xfr_allow; i++)
+		if (cfg->xfr_allow[i].key[0] != '\0' &&
+		    !key_known(cfg, cfg->xfr_allow[i].key))
+			return cfg_err(c, &c->allow_key_mark[i],
+			    "transfer.allow[%d].key: no key '%s' in %s", i,
+			    cfg->xfr_allow[i].key, cfg->xfr_keys_path[0] ?
+			    cfg->xfr_keys_path : "transfer.keys (not set)");
+	for (i = 0; i < cfg->n_notify; i++)
+		if (cfg->notify[i].key[0] != '\0' &&
+		    !key_known(cfg, cfg->notify[i].key))
+			return cfg_err(c, &c->notify_key_mark[i],
+			    "transfer.notify[%d].key: no key '%s' in %s", i,
+			    cfg->notify[i].key, cfg->xfr_keys_path[0] ?
+			    cfg->xfr_keys_path : "transfer.keys (not set)");
+	if (cfg->n_notify_source == 2 && cfg->notify_source[0].family ==
+	    cfg->notify_source[1].family)
+		return cfg_err(c, &c->source_mark, "transfer.notify_source: "
+		    "at most one address per family");
+	return FD_OK;
 }
 
 /* name equals origin or ends in ".origin"; both are lower case, dotted. */
@@ -433,6 +548,7 @@ check_config(struct ctx *c, yaml_node_t *root)
 			goto out;
 		}
 	}
+	rc = check_transfer(c);
 out:
 	return rc;
 }

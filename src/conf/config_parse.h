@@ -42,6 +42,9 @@ enum ktype {
 	T_NSLIST,	/* list of {name, addresses} */
 	T_LOGLEVEL,	/* debug, info, warning, error (log.h) */
 	T_ADDRPORT,	/* one address[:port], as a listen entry */
+	T_PREFIX,	/* ADDR or ADDR/BITS */
+	T_XFR_ALLOW,	/* list of {from, key} */
+	T_NOTIFY,	/* list of {to, key} */
 };
 
 #define K_REQUIRED	0x1
@@ -71,6 +74,11 @@ struct ctx {
 	yaml_document_t *doc;
 	struct fd_config *cfg;
 	yaml_mark_t ns_mark[FD_CONF_MAX_NS];	/* for the glue check */
+	/* where each transfer entry names its key, for the key check */
+	yaml_mark_t allow_key_mark[FD_CONF_MAX_XFR_ALLOW];
+	yaml_mark_t notify_key_mark[FD_CONF_MAX_NOTIFY];
+	yaml_mark_t keys_mark;			/* transfer.keys */
+	yaml_mark_t source_mark;		/* transfer.notify_source */
 };
 
 /*
@@ -123,6 +131,11 @@ const struct key *cfg_schema(size_t *n, const struct key **ns, size_t *nns);
  * its own schema table.
  */
 enum fd_err	cfg_set_ns(struct ctx *c, const struct key *k,
+		    const char *path, yaml_node_t *n, void *dst, int idx);
+/* The same for transfer.allow and transfer.notify entries. */
+enum fd_err	cfg_set_xfr_allow(struct ctx *c, const struct key *k,
+		    const char *path, yaml_node_t *n, void *dst, int idx);
+enum fd_err	cfg_set_notify(struct ctx *c, const struct key *k,
 		    const char *path, yaml_node_t *n, void *dst, int idx);
 
 #endif

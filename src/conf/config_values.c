@@ -518,6 +518,47 @@ set_mode(struct ctx *c, const struct key *k, const char *path, yaml_node_t *n,
 	return FD_OK;
 }
 
+/* "ADDR" (every bit) or "ADDR/BITS", as an allow entry's from. */
+static enum fd_err
+set_prefix(struct ctx *c, const struct key *k, const char *path,
+    yaml_node_t *n, void *dst, int idx)
+{
+	struct fd_conf_prefix *p = dst;
+	char host[INET6_ADDRSTRLEN];
+	const char *s, *slash;
+	uint64_t bits;
+	bool overflow;
+	size_t hlen, max;
+	enum fd_err rc;
+
+	if ((rc = cfg_scalar(c, path, n, &s)) != FD_OK)
+		return rc;
+	slash = strchr(s, '/');
+	hlen = slash != NULL ? (size_t)(slash - s) : strlen(s);
+	if (hlen >= sizeof(host))
+		goto bad;
+	memcpy(host, s, hlen);
+	host[hlen] = '\0';
+	memset(p, 0, sizeof(*p));
+	if (inet_pton(AF_INET, host, p->addr.bytes) == 1)
+		p->addr.family = AF_INET;
+	else if (inet_pton(AF_INET6, host, p->addr.bytes) == 1)
+		p->addr.family = AF_INET6;
+	else
+		goto bad;
+	max = p->addr.family == AF_INET ? 32 : 128;
+	bits = max;
+	if (slash != NULL && (!parse_u64(slash + 1, strlen(slash + 1), &bits,
+	    &overflow) || overflow || bits > max))
+		return cfg_err(c, &n->start_mark, "%s: '%s' has no valid "
+		    "prefix length (0..%zu)", path, s, max);
+	p->bits = (uint8_t)bits;
+	return FD_OK;
+bad:
+	return cfg_err(c, &n->start_mark, "%s: '%s' is not an address or "
+	    "ADDRESS/BITS", path, s);
+}
+
 struct type_ops {
 	setter set;
 	bool number;		/* default comes from def, not sdef */
@@ -544,6 +585,11 @@ static const struct type_ops types[] = {
 	    YAML_MAPPING_NODE},
 	[T_LOGLEVEL] = {set_loglevel, true, 0, YAML_SCALAR_NODE},
 	[T_ADDRPORT] = {set_listen, false, 0, YAML_SCALAR_NODE},
+	[T_PREFIX] = {set_prefix, false, 0, YAML_SCALAR_NODE},
+	[T_XFR_ALLOW] = {cfg_set_xfr_allow, false,
+	    sizeof(struct fd_conf_xfr_allow), YAML_MAPPING_NODE},
+	[T_NOTIFY] = {cfg_set_notify, false, sizeof(struct fd_conf_notify),
+	    YAML_MAPPING_NODE},
 };
 
 /* Check the value's node type, then run the setter once or per entry. */

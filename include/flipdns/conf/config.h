@@ -61,6 +61,48 @@ struct fd_conf_listen {
 	char text[64];               /* as written, e.g. "[::1]:5353" */
 };
 
+/*
+ * Zone transfers (transfer:).  A secondary is a handful of addresses and
+ * keys; 32 keys, 64 allow entries and 32 NOTIFY targets cover a fleet
+ * per region with room, and bound fixed arrays copied into every zone.
+ */
+#define FD_CONF_MAX_TSIG_KEYS  32
+#define FD_CONF_MAX_XFR_ALLOW  64
+#define FD_CONF_MAX_NOTIFY     32
+/*
+ * A TSIG secret: tsig-keygen makes one HMAC block (64 bytes for SHA-256,
+ * 128 for SHA-512); HMAC hashes a longer key down to its digest anyway.
+ */
+#define FD_TSIG_SECRET_MAX     128
+
+/* The TSIG algorithms we verify and sign with (RFC 8945 6). */
+enum fd_tsig_alg { FD_TSIG_HMAC_SHA256 = 1, FD_TSIG_HMAC_SHA512 = 2 };
+
+struct fd_tsig_key {
+	char name[FD_DNAME_TEXT_MAX];      /* lower case, trailing dot */
+	enum fd_tsig_alg alg;
+	uint8_t secret[FD_TSIG_SECRET_MAX];
+	size_t secret_len;
+};
+
+/* An address and how many leading bits of it a peer must share. */
+struct fd_conf_prefix {
+	struct fd_ipaddr addr;
+	uint8_t bits;                      /* 0..32 or 0..128 */
+};
+
+/* transfer.allow entry: peers in from may transfer, signed with key. */
+struct fd_conf_xfr_allow {
+	struct fd_conf_prefix from;
+	char key[FD_DNAME_TEXT_MAX];       /* "" : no key asked */
+};
+
+/* transfer.notify entry: a secondary told of every new serial. */
+struct fd_conf_notify {
+	struct fd_conf_listen to;          /* address and port (53) */
+	char key[FD_DNAME_TEXT_MAX];       /* "" : unsigned */
+};
+
 struct fd_config {
 	/* zone: */
 	char origin[FD_DNAME_TEXT_MAX];      /* lower case, trailing dot */
@@ -137,6 +179,18 @@ struct fd_config {
 	uint32_t http_rate;                  /* requests/s per token, default 20 */
 	char http_tls_cert[PATH_MAX];        /* PEM chain; "" = plain HTTP */
 	char http_tls_key[PATH_MAX];         /* its private key */
+
+	/* transfer: (zone transfers to secondaries) */
+	char xfr_keys_path[PATH_MAX];        /* tsig-keygen file; "" none */
+	int n_tsig_keys;                     /* read from xfr_keys_path */
+	struct fd_tsig_key tsig_keys[FD_CONF_MAX_TSIG_KEYS];
+	int n_xfr_allow;
+	struct fd_conf_xfr_allow xfr_allow[FD_CONF_MAX_XFR_ALLOW];
+	int n_notify;
+	struct fd_conf_notify notify[FD_CONF_MAX_NOTIFY];
+	int n_notify_source;                 /* at most one per family */
+	struct fd_ipaddr notify_source[2];
+	uint32_t journal_max_serials;        /* IXFR journal; 0: AXFR only */
 };
 
 /* Fill cfg with every default (no zone origin, no listen address). */
@@ -151,6 +205,18 @@ void fd_config_defaults(struct fd_config *cfg);
  */
 enum fd_err fd_config_load(const char *path, struct fd_config *cfg,
     char *err, size_t errlen);
+
+/*
+ * Read a TSIG key file in tsig-keygen's format (BIND's key statement):
+ *   key "NAME" { algorithm hmac-sha256; secret "BASE64"; };
+ * as many as FD_CONF_MAX_TSIG_KEYS.  On error FD_ECONFIG (or FD_ESYS when
+ * it cannot be read) with "PATH:LINE:COL: message" in err.  From a
+ * buffer: fd_tsig_keys_parse (name used in messages).
+ */
+enum fd_err fd_tsig_keys_load(const char *path, struct fd_tsig_key *keys,
+    int *nkeys, char *err, size_t errlen);
+enum fd_err fd_tsig_keys_parse(const char *name, const char *buf, size_t len,
+    struct fd_tsig_key *keys, int *nkeys, char *err, size_t errlen);
 
 /* Same, from a memory buffer; name is used in messages.  For tests/fuzzing. */
 enum fd_err fd_config_parse(const char *name, const char *buf, size_t len,
