@@ -199,6 +199,7 @@ conn_process(struct tcp_conn *c, bool answered)
 {
 	struct fd_worker *w = c->t->w;
 	struct fd_query_info info;
+	struct fd_client cl = {true, (struct sockaddr *)&c->peer, 0};
 	const struct fd_zone *zone;
 	size_t off = 0, mlen, alen;
 	bool log_queries;
@@ -216,8 +217,9 @@ conn_process(struct tcp_conn *c, bool answered)
 		}
 		zone = fd_zone_enter(w->zones, w->zslot);
 		log_queries = zone->log_queries;
+		cl.now = (uint64_t)time(NULL);
 		alen = fd_answer(zone, w->st, w->reader.txn,
-		    c->rbuf + off + 2, mlen, c->wbuf + 2, FD_MSG_MAX, true,
+		    c->rbuf + off + 2, mlen, c->wbuf + 2, FD_MSG_MAX, &cl,
 		    &info);
 		fd_zone_leave(w->zslot);
 		fd_reader_end(&w->reader);

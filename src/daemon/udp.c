@@ -30,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "flipdns/dns/answer.h"
@@ -174,6 +175,7 @@ udp_batch(struct udp_thread *t)
 	struct fd_worker *w = u->w;
 	const struct fd_zone *zone;
 	struct msghdr *m, *tm;
+	struct fd_client cl = {false, NULL, 0};
 	uint64_t now = 0;
 	size_t len;
 	int i, n, nout = 0;
@@ -202,6 +204,7 @@ udp_batch(struct udp_thread *t)
 		return true;
 	}
 
+	cl.now = (uint64_t)time(NULL);   /* TSIG's clock: vDSO, no syscall */
 	if (fd_reader_begin(&t->reader) != FD_OK) {
 		log_warnx("worker %d: no read transaction, %d queries dropped",
 		    w->id, n);
@@ -219,8 +222,9 @@ udp_batch(struct udp_thread *t)
 		m = &t->rx[i].msg_hdr;
 		if (m->msg_flags & MSG_TRUNC)
 			continue;
+		cl.peer = (struct sockaddr *)&t->peer[i];
 		len = fd_answer(zone, w->st, t->reader.txn, t->query[i],
-		    t->rx[i].msg_len, t->answer[i], sizeof(t->answer[i]), false,
+		    t->rx[i].msg_len, t->answer[i], sizeof(t->answer[i]), &cl,
 		    &t->info[i]);
 		fd_stats_query(&t->stats, FD_PROTO_UDP, &t->info[i]);
 		if (len == 0)

@@ -13,6 +13,7 @@
 #include "flipdns/dns/answer.h"
 #include "flipdns/dns/dnswire.h"
 #include "flipdns/dns/records.h"
+#include "flipdns/dns/xfr.h"
 
 /*
  * CNAMEs followed inside one answer.  Groups pointing at groups make
@@ -37,8 +38,20 @@ enum step {
 	STEP_SERVFAIL,   /* the store failed or holds a bad record */
 };
 
+/* What the records after the question held besides the OPT. */
+struct extra {
+	bool tsig;           /* the last additional record is a TSIG */
+	size_t tsig_off;     /* where it starts */
+	struct fd_rr tsig_rr;
+	bool soa;            /* IXFR: the client's SOA in authority */
+	uint32_t soa_serial;
+};
+
 struct ctx {
 	const struct fd_zone *z;
+	const struct fd_client *cl;
+	struct fd_query_info *info;
+	struct extra ex;
 	const struct fd_store *st;
 	MDB_txn *txn;
 	struct fd_wbuf w;
@@ -238,6 +251,52 @@ chain_seen(const struct ctx *c, const uint8_t *name, size_t len)
 }
 
 /*
+ * AXFR or IXFR of our zone (RFC 5936 2.2.1, RFC 1995).  The transfer
+ * itself is streamed by the caller (xfr.h); here it is only refused, or
+ * let through with info->xfr set.
+ */
+static uint8_t
+answer_xfr(struct ctx *c, bool *aa)
+{
+	struct fd_rrset soa;
+
+	if (!name_eq(c->q.name, c->q.name_len, c->z->origin,
+	    c->z->origin_len))
+		return FD_RCODE_REFUSED;     /* not a zone we serve */
+	/* RFC 1995 3: an IXFR carries the client's SOA in authority */
+	if (c->q.qtype == FD_T_IXFR && !c->ex.soa)
+		return FD_RCODE_FORMERR;
+	if (!c->cl->tcp) {
+		if (c->q.qtype == FD_T_AXFR)
+			return FD_RCODE_REFUSED;   /* RFC 5936 4.2: TCP only */
+		/* RFC 1995 2: the SOA alone tells the client to use TCP */
+		*aa = true;
+		fd_records_soa(c->z, c->st, c->txn, &soa);
+		if (!put_rrset(c, c->z->origin, c->z->origin_len, &soa,
+		    soa.ttl, &c->an))
+			c->full = true;
+		return FD_RCODE_NOERROR;
+	}
+	switch (fd_xfr_acl(c->z, c->cl->peer, &c->info->tsig)) {
+	case FD_XFR_ALLOW:
+		c->info->xfr = c->q.qtype;
+		c->info->ixfr_serial = c->ex.soa_serial;
+		*aa = true;
+		return FD_RCODE_NOERROR;
+	case FD_XFR_REFUSE_KEY:
+		c->info->xfr_refused = FD_XFR_BY_KEY;
+		/* signed by a key we know, but not this entry's (5.2) */
+		if (c->info->tsig.present)
+			c->info->tsig.error = FD_TSIG_BADKEY;
+		return FD_RCODE_NOTAUTH;
+	case FD_XFR_REFUSE_ADDR:
+	default:
+		c->info->xfr_refused = FD_XFR_BY_ADDRESS;
+		return FD_RCODE_REFUSED;
+	}
+}
+
+/*
  * Answer an IN query: returns the rcode, sets *aa when we speak for the
  * name, and c->full when the records did not fit.
  */
@@ -248,9 +307,8 @@ answer_in(struct ctx *c, bool *aa)
 	size_t cur_len = c->q.name_len, next_len = 0;
 	enum step s;
 
-	/* No zone transfers: the table is the source of truth. */
 	if (c->q.qtype == FD_T_AXFR || c->q.qtype == FD_T_IXFR)
-		return FD_RCODE_REFUSED;
+		return answer_xfr(c, aa);
 	*aa = true;
 	for (;;) {
 		switch ((s = lookup(c, cur, cur_len, &next, &next_len))) {
@@ -316,26 +374,67 @@ answer_chaos(struct ctx *c, bool *aa)
 }
 
 /*
+ * The serial of an SOA record in authority (an IXFR's), when its owner is
+ * the question's name and its RDATA is two names and five numbers.
+ */
+static bool
+authority_soa(const uint8_t *q, size_t qlen, size_t start,
+    const struct fd_rr *rr, const struct fd_question *qq, uint32_t *serial)
+{
+	uint8_t name[FD_DNAME_WIRE_MAX];
+	size_t off = start, end = rr->rdata + rr->rdlen;
+	size_t n = fd_name_read(q, qlen, &off, name, NULL);
+
+	if (n != qq->name_len || memcmp(name, qq->name, n) != 0)
+		return false;
+	off = rr->rdata;
+	if (fd_name_read(q, end, &off, name, NULL) == 0 ||
+	    fd_name_read(q, end, &off, name, NULL) == 0 || end - off != 20)
+		return false;
+	*serial = (uint32_t)q[off] << 24 | (uint32_t)q[off + 1] << 16 |
+	    (uint32_t)q[off + 2] << 8 | q[off + 3];
+	return true;
+}
+
+/*
  * Walk the records after the question: skip answer and authority (a
  * query should have none, but they must parse to reach the additional
- * section), and find at most one OPT, owned by the root (RFC 6891 6.1.1).
- * An OPT anywhere but the additional section is a malformed message
- * (RFC 6891 6.1.1: it "MUST only be" there): FORMERR, as NSD and Knot
- * answer, rather than a quiet skip.
+ * section; an IXFR's SOA is noted), and find at most one OPT, owned by
+ * the root (RFC 6891 6.1.1), and a TSIG, which must come last (RFC 8945
+ * 5.1).  An OPT anywhere but the additional section is a malformed
+ * message (RFC 6891 6.1.1: it "MUST only be" there): FORMERR, as NSD
+ * and Knot answer, rather than a quiet skip.
  */
 static bool
 read_records(const uint8_t *q, size_t qlen, size_t off,
-    const struct fd_hdr *h, struct fd_edns *e)
+    const struct fd_hdr *h, const struct fd_question *qq, struct fd_edns *e,
+    struct extra *ex)
 {
 	unsigned skip = (unsigned)h->ancount + h->nscount;
 	struct fd_rr rr;
+	size_t start;
 
-	for (unsigned i = 0; i < skip; i++)
+	for (unsigned i = 0; i < skip; i++) {
+		start = off;
 		if (!fd_rr_read(q, qlen, &off, &rr) || rr.type == FD_T_OPT)
 			return false;
+		if (qq->qtype == FD_T_IXFR && i == h->ancount &&
+		    rr.type == FD_T_SOA)
+			ex->soa = authority_soa(q, qlen, start, &rr, qq,
+			    &ex->soa_serial);
+	}
 	for (unsigned i = 0; i < h->arcount; i++) {
+		start = off;
 		if (!fd_rr_read(q, qlen, &off, &rr))
 			return false;
+		if (rr.type == FD_T_TSIG) {
+			if (i + 1 != h->arcount)
+				return false;
+			ex->tsig = true;
+			ex->tsig_off = start;
+			ex->tsig_rr = rr;
+			continue;
+		}
 		if (rr.type != FD_T_OPT)
 			continue;
 		if (e->present || !fd_opt_parse(q, &rr, e))
@@ -363,15 +462,19 @@ answer_limit(const struct ctx *c, size_t maxlen, bool tcp)
 
 size_t
 fd_answer(const struct fd_zone *z, const struct fd_store *st, MDB_txn *txn,
-    const uint8_t *q, size_t qlen, uint8_t *out, size_t maxlen, bool tcp,
-    struct fd_query_info *info)
+    const uint8_t *q, size_t qlen, uint8_t *out, size_t maxlen,
+    const struct fd_client *cl, struct fd_query_info *info)
 {
 	struct ctx c;
 	struct fd_hdr qh, rh;
-	size_t off = FD_HDR_LEN, limit, qend;
-	bool have_q, records_ok = false, aa = false;
-	uint8_t rcode;
+	size_t off = FD_HDR_LEN, limit, qend, tsig_room = 0;
+	bool have_q, records_ok = false, aa = false, tcp = cl->tcp;
+	uint8_t rcode, tsig_rcode = FD_RCODE_NOERROR;
 
+	info->xfr = 0;
+	info->ixfr_serial = 0;
+	info->xfr_refused = FD_XFR_OK;
+	info->tsig.present = false;
 	info->qtype = info->qclass = 0;
 	info->rcode = 0;
 	info->edns = info->truncated = false;
@@ -383,6 +486,9 @@ fd_answer(const struct fd_zone *z, const struct fd_store *st, MDB_txn *txn,
 		return 0;
 
 	c.z = z;
+	c.cl = cl;
+	c.info = info;
+	memset(&c.ex, 0, sizeof(c.ex));
 	c.st = st;
 	c.txn = txn;
 	c.an = c.ns = c.ar = 0;
@@ -392,7 +498,8 @@ fd_answer(const struct fd_zone *z, const struct fd_store *st, MDB_txn *txn,
 
 	have_q = qh.qdcount == 1 && fd_question_read(q, qlen, &off, &c.q);
 	if (have_q) {
-		records_ok = read_records(q, qlen, off, &qh, &c.edns);
+		records_ok = read_records(q, qlen, off, &qh, &c.q, &c.edns,
+		    &c.ex);
 		info->qtype = c.q.qtype;
 		info->qclass = c.q.qclass;
 		if (z->log_queries)
@@ -402,6 +509,14 @@ fd_answer(const struct fd_zone *z, const struct fd_store *st, MDB_txn *txn,
 	/* An OPT we could not trust is not answered with one. */
 	if (!records_ok)
 		memset(&c.edns, 0, sizeof(c.edns));
+	/* Signed: verified before anything else is looked at (RFC 8945 5.2). */
+	if (records_ok && c.ex.tsig) {
+		tsig_rcode = fd_tsig_verify(z->keys, z->n_keys, q, qlen,
+		    c.ex.tsig_off, &c.ex.tsig_rr, cl->now, &info->tsig);
+		/* a TSIG we cannot read gets FORMERR, unsigned */
+		if (tsig_rcode == FD_RCODE_FORMERR)
+			info->tsig.present = false;
+	}
 	info->edns = c.edns.present;
 
 	limit = answer_limit(&c, maxlen, tcp);
@@ -422,6 +537,14 @@ fd_answer(const struct fd_zone *z, const struct fd_store *st, MDB_txn *txn,
 		else
 			c.edns.present = false;
 	}
+	/* And for the TSIG, after it: the BADTIME one is the longest. */
+	if (info->tsig.present) {
+		tsig_room = fd_tsig_rr_len(z->keys, &info->tsig) + 6;
+		if (c.w.cap - c.w.len >= tsig_room)
+			c.w.cap -= tsig_room;
+		else
+			c.full = true;
+	}
 
 	if (c.full)
 		rcode = FD_RCODE_NOERROR;   /* header alone, TC=1 */
@@ -429,6 +552,8 @@ fd_answer(const struct fd_zone *z, const struct fd_store *st, MDB_txn *txn,
 		rcode = FD_RCODE_NOTIMP;
 	else if (!have_q || !records_ok)
 		rcode = FD_RCODE_FORMERR;
+	else if (tsig_rcode != FD_RCODE_NOERROR)
+		rcode = tsig_rcode;
 	else if (c.edns.present && c.edns.version > 0)
 		rcode = FD_RCODE_BADVERS;
 	else if (c.q.qclass == FD_C_IN)
@@ -443,7 +568,7 @@ fd_answer(const struct fd_zone *z, const struct fd_store *st, MDB_txn *txn,
 		fd_wbuf_rewind(&c.w, qend);
 		c.an = c.ns = c.ar = 0;
 	}
-	c.w.cap = limit;
+	c.w.cap = limit - tsig_room;
 	if (c.edns.present) {
 		/* RFC 6891 6.1.3: the upper 8 of 12 rcode bits go here. */
 		fd_put_opt(&c.w, z->edns_udp_size, rcode >> 4,
@@ -459,6 +584,17 @@ fd_answer(const struct fd_zone *z, const struct fd_store *st, MDB_txn *txn,
 	rh.nscount = c.ns;
 	rh.arcount = c.ar;
 	fd_hdr_write(out, &rh);
+	/* Signed last, over the whole answer (a transfer signs its own). */
+	c.w.cap = limit;
+	if (info->tsig.present && info->xfr == 0 &&
+	    !fd_tsig_sign(&c.w, z->keys, &info->tsig, cl->now, false)) {
+		/* OpenSSL failed: the answer cannot be vouched for */
+		fd_wbuf_rewind(&c.w, qend);
+		rh.flags = (uint16_t)((rh.flags & ~0xf) | FD_RCODE_SERVFAIL);
+		rh.ancount = rh.nscount = rh.arcount = 0;
+		fd_hdr_write(out, &rh);
+		rcode = FD_RCODE_SERVFAIL;
+	}
 
 	info->rcode = rcode;
 	info->truncated = c.full;

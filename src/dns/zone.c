@@ -117,5 +117,30 @@ fd_zone_build(const struct fd_config *cfg, struct fd_zone *z)
 	z->log_queries = cfg->log_queries;
 	z->rrl_rate = cfg->rrl_rate;
 	z->rrl_slip = cfg->rrl_slip;
+
+	if (cfg->n_tsig_keys > FD_CONF_MAX_TSIG_KEYS ||
+	    cfg->n_xfr_allow > FD_CONF_MAX_XFR_ALLOW)
+		return FD_ECONFIG;
+	for (int i = 0; i < cfg->n_tsig_keys; i++)
+		if (fd_tsig_wkey_from_conf(&cfg->tsig_keys[i], &z->keys[i]) !=
+		    FD_OK)
+			return FD_ECONFIG;
+	z->n_keys = cfg->n_tsig_keys;
+	for (int i = 0; i < cfg->n_xfr_allow; i++) {
+		const struct fd_conf_xfr_allow *a = &cfg->xfr_allow[i];
+		struct fd_zone_acl *e = &z->acl[i];
+
+		e->family = a->from.addr.family;
+		memcpy(e->bytes, a->from.addr.bytes, sizeof(e->bytes));
+		e->bits = a->from.bits;
+		e->key = -1;
+		for (int k = 0; k < cfg->n_tsig_keys && a->key[0]; k++)
+			if (strcmp(cfg->tsig_keys[k].name, a->key) == 0)
+				e->key = k;
+		/* the config checks the name; a key missing is a bug */
+		if (a->key[0] != '\0' && e->key < 0)
+			return FD_ECONFIG;
+	}
+	z->n_acl = cfg->n_xfr_allow;
 	return FD_OK;
 }

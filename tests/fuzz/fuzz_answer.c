@@ -124,10 +124,12 @@ answer(const uint8_t *data, size_t size, size_t maxlen, bool tcp)
 	struct fd_query_info info;
 	size_t len;
 
+	struct fd_client cl = {tcp, NULL, 0};
+
 	/* poison the struct: every field must be written */
 	memset(&info, 0xa5, sizeof(info));
 	len = fd_answer(&fx->zone, fx->st, reader.txn, data, size, out, maxlen,
-	    tcp, &info);
+	    &cl, &info);
 	check(data, size, len, maxlen, &info, tcp);
 }
 

@@ -13,6 +13,7 @@
 #include <stdint.h>
 
 #include "flipdns/conf/config.h"
+#include "flipdns/dns/tsig.h"
 #include "flipdns/util/names.h"
 
 struct fd_zone_ns {
@@ -27,6 +28,14 @@ struct fd_zone_ns {
 	uint8_t n4, n6;
 	uint8_t a4[FD_CONF_MAX_NS_ADDRS][4];
 	uint8_t a6[FD_CONF_MAX_NS_ADDRS][16];
+};
+
+/* A transfer.allow entry: a prefix, and the key it asks for (-1: none). */
+struct fd_zone_acl {
+	int family;                       /* AF_INET or AF_INET6 */
+	uint8_t bytes[16];
+	uint8_t bits;
+	int key;                          /* index into keys[] */
 };
 
 struct fd_zone {
@@ -52,6 +61,12 @@ struct fd_zone {
 	bool log_queries;
 	/* rrl.rate (0: off) and rrl.slip: a reload changes them live */
 	uint32_t rrl_rate, rrl_slip;
+
+	/* zone transfers: the TSIG keys and who may transfer */
+	int n_keys;
+	struct fd_tsig_wkey keys[FD_CONF_MAX_TSIG_KEYS];
+	int n_acl;
+	struct fd_zone_acl acl[FD_CONF_MAX_XFR_ALLOW];
 };
 
 /* Build z from a validated config.  FD_ECONFIG if a name does not convert. */

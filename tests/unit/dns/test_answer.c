@@ -295,11 +295,13 @@ raw16(size_t at)
 static size_t
 ask_raw(const uint8_t *pkt, size_t len, bool tcp)
 {
+	struct fd_client cl = {tcp, NULL, 0};
+
 	if (R.p != NULL)
 		ldns_pkt_free(R.p);
 	R.p = NULL;
 	R.len = fd_answer(&E.z, E.st, E.txn, pkt, len, R.buf, sizeof(R.buf),
-	    tcp, &R.info);
+	    &cl, &R.info);
 	assert_int_equal(R.info.answer_len, R.len);
 	if (R.len == 0)
 		return 0;
@@ -835,9 +837,43 @@ test_out_of_zone_refused(void **state)
 static void
 test_zone_transfer_refused(void **state)
 {
+	struct qb q;
+
+	/* AXFR over UDP (RFC 5936 4.2), or over TCP with no transfer.allow */
 	ask(ORIGIN, FD_T_AXFR);
 	expect_rcode(FD_RCODE_REFUSED, false);
+	ask_edns(ORIGIN, FD_T_AXFR, 0, true);
+	expect_rcode(FD_RCODE_REFUSED, false);
+	assert_int_equal(R.info.xfr, 0);
+	assert_int_equal(R.info.xfr_refused, FD_XFR_BY_ADDRESS);
+	/* IXFR with no SOA in authority (RFC 1995 3) */
 	ask(ORIGIN, FD_T_IXFR);
+	expect_rcode(FD_RCODE_FORMERR, false);
+	/* IXFR over UDP: the current SOA alone, "ask over TCP" (RFC 1995 2) */
+	qb_hdr(&q, 7, 0, 1, 0, 1, 0);
+	qb_name(&q, ORIGIN);
+	qb_u16(&q, FD_T_IXFR);
+	qb_u16(&q, FD_C_IN);
+	qb_name(&q, ORIGIN);
+	qb_u16(&q, FD_T_SOA);
+	qb_u16(&q, FD_C_IN);
+	qb_u32(&q, 0);
+	qb_u16(&q, 22);
+	qb_u8(&q, 0);
+	qb_u8(&q, 0);
+	for (int i = 0; i < 5; i++)
+		qb_u32(&q, 1);
+	ask_raw(q.b, q.len, false);
+	expect_rcode(FD_RCODE_NOERROR, true);
+	expect_counts(1, 1, 0, 0);
+	assert_int_equal(ldns_rr_get_type(ldns_rr_list_rr(
+	    ldns_pkt_answer(R.p), 0)), LDNS_RR_TYPE_SOA);
+	/* its SOA owned by another name: FORMERR */
+	q.b[q.len - 22 - 10 - 2] = 'x';
+	ask_raw(q.b, q.len, false);
+	expect_rcode(FD_RCODE_FORMERR, false);
+	/* AXFR of a name that is not our zone */
+	ask_edns("grpaddr." ORIGIN, FD_T_AXFR, 0, true);
 	expect_rcode(FD_RCODE_REFUSED, false);
 }
 
@@ -1378,16 +1414,17 @@ test_small_caller_buffer(void **state)
 	struct qb q;
 	uint8_t small[64];
 	struct fd_query_info info;
+	struct fd_client udp = {false, NULL, 0};
 	size_t n;
 
 	qb_query(&q, "grpaddr." ORIGIN, FD_T_A, FD_C_IN, NO_EDNS);
-	n = fd_answer(&E.z, E.st, E.txn, q.b, q.len, small, 11, false, &info);
+	n = fd_answer(&E.z, E.st, E.txn, q.b, q.len, small, 11, &udp, &info);
 	assert_int_equal(n, 0);
-	n = fd_answer(&E.z, E.st, E.txn, q.b, q.len, small, 20, false, &info);
+	n = fd_answer(&E.z, E.st, E.txn, q.b, q.len, small, 20, &udp, &info);
 	assert_int_equal(n, FD_HDR_LEN);
 	assert_true(small[2] & 0x02);   /* TC */
 	n = fd_answer(&E.z, E.st, E.txn, q.b, q.len, small, sizeof(small),
-	    false, &info);
+	    &udp, &info);
 	assert_true(n <= sizeof(small));
 	assert_true(info.truncated);
 }
