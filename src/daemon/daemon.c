@@ -18,6 +18,8 @@
 #include "flipdns/daemon/writer.h"
 #include "flipdns/dns/zone.h"
 #include "daemon_state.h"
+#include "secondaries.h"
+#include "xfr_out.h"
 
 /*
  * The label directly under the origin of each in-zone nameserver, so no
@@ -164,10 +166,12 @@ fd_daemon_run(const char *config_path, const struct fd_config *cfg)
 	}
 	/*
 	 * Reader slots: each worker's (TCP) and its UDP threads' (one per
-	 * listen address), the control plane's, and spare.
+	 * listen address), the zone transfers', the control plane's, and
+	 * spare.
 	 */
 	err = fd_store_open(cfg->storage_path, cfg->map_size,
-	    (unsigned)(cfg->workers * (1 + cfg->n_listen)) + 16, &d.st);
+	    (unsigned)(cfg->workers * (1 + cfg->n_listen)) + FD_XFR_MAX + 16,
+	    &d.st);
 	if (err != FD_OK) {
 		log_warnx("cannot open store %s: %s", cfg->storage_path,
 		    fd_strerror_sys(err));
@@ -175,6 +179,10 @@ fd_daemon_run(const char *config_path, const struct fd_config *cfg)
 	}
 	fd_store_set_history_keep(d.st, cfg->history_keep_rows,
 	    cfg->history_keep_days);
+	if ((d.sec = fd_secondaries_new()) == NULL)
+		fatal("calloc");
+	fd_secondaries_configure(d.sec, cfg);
+	fd_server_set_secondaries(d.srv, d.sec);
 	if ((d.base = event_base_new()) == NULL ||
 	    event_base_priority_init(d.base, 2) != 0)
 		fatalx("event_base_new");
@@ -258,6 +266,7 @@ out:
 	if (d.base)
 		event_base_free(d.base);
 	fd_store_close(d.st);
+	fd_secondaries_free(d.sec);
 	free(zone);
 	free(d.cfg_reloaded);
 	if (status == 0)

@@ -14,6 +14,8 @@
 #include "flipdns/daemon/writer.h"
 #include "flipdns/dns/zone.h"
 
+struct fd_secondaries;
+
 /* Labels under the origin that name something other than a group. */
 #define MAX_RESERVED (FD_CONF_MAX_NS + 1)
 
@@ -40,6 +42,7 @@ struct daemon {
 	struct fd_metrics *metrics;
 	struct fd_http *http;          /* http.listen: API and dashboard */
 	struct changelog_arg changelog;
+	struct fd_secondaries *sec;      /* secondaries.h */
 };
 
 /* The labels of in-zone names ("_status", in-zone nameservers). */

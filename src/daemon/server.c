@@ -109,6 +109,7 @@ fd_server_bind(const struct fd_config *cfg, struct fd_server **out)
 	srv->nlisten = cfg->n_listen;
 	memcpy(srv->listen, cfg->listen, sizeof(srv->listen));
 	atomic_init(&srv->limits.open, 0);
+	atomic_init(&srv->limits.xfrs, 0);
 	srv->limits.max = cfg->tcp_max_clients;
 	srv->limits.workers = (unsigned)cfg->workers;
 	srv->limits.idle.tv_sec = cfg->tcp_idle_timeout;
@@ -354,6 +355,12 @@ fd_server_set_zone(struct fd_server *srv, struct fd_zone *zone)
 	if (err != FD_OK)
 		free(zone);
 	return err;
+}
+
+void
+fd_server_set_secondaries(struct fd_server *srv, struct fd_secondaries *sec)
+{
+	srv->limits.sec = sec;
 }
 
 const struct fd_zone *

@@ -49,6 +49,7 @@
 #include "flipdns/dns/answer.h"
 #include "flipdns/util/log.h"
 #include "worker.h"
+#include "xfr_out.h"
 
 /*
  * After EMFILE/ENFILE the listener stays readable, and libevent would call
@@ -87,6 +88,7 @@ struct tcp_conn {
 	struct sockaddr_storage peer;
 	size_t rlen;            /* bytes in rbuf */
 	size_t wlen, woff;      /* framed answer in wbuf; bytes already sent */
+	struct fd_xfr_out *xfr; /* a zone transfer under way, or NULL */
 	/* Last, so the fields above share a page: */
 	uint8_t rbuf[2 + FD_MSG_MAX];
 	uint8_t wbuf[2 + FD_MSG_MAX];
@@ -153,6 +155,7 @@ conn_close(struct tcp_conn *c, bool keep_slot)
 {
 	TAILQ_REMOVE(&c->t->by_state[c->state], c, state_entry);
 	fd_tcp_sources_release(c->t->w->limits->sources, &c->peer);
+	fd_xfr_out_end(c->xfr);     /* logged as cut short */
 	LIST_REMOVE(c, entry);
 	if (c->rev != NULL)
 		event_free(c->rev);
@@ -189,10 +192,45 @@ conn_flush(struct tcp_conn *c)
 	return 1;
 }
 
+/* What one step of a zone transfer came to. */
+enum xfr_step { XFR_CLOSE, XFR_QUEUED, XFR_SENT, XFR_DONE };
+
+/*
+ * The next message of the connection's transfer into wbuf, sent as far
+ * as it goes.  Each message is a unit of work on the busy clock, so a
+ * client that stops reading is closed after tcp.query_timeout, and one
+ * that reads is never idle mid-transfer.  When the transfer is done it
+ * ends (logged) and the connection takes queries again.
+ */
+static enum xfr_step
+xfr_step(struct tcp_conn *c)
+{
+	size_t n = fd_xfr_out_next(c->xfr, c->wbuf + 2, FD_MSG_MAX);
+	int r;
+
+	if (n == 0) {
+		bool done = fd_xfr_out_done(c->xfr);
+
+		fd_xfr_out_end(c->xfr);
+		c->xfr = NULL;
+		return done ? XFR_DONE : XFR_CLOSE;
+	}
+	c->wbuf[0] = (uint8_t)(n >> 8);
+	c->wbuf[1] = (uint8_t)n;
+	c->wlen = 2 + n;
+	c->woff = 0;
+	if ((r = conn_flush(c)) == -1)
+		return XFR_CLOSE;
+	conn_enter(c, CONN_BUSY);
+	return r == 0 ? XFR_QUEUED : XFR_SENT;
+}
+
 /*
  * Answer the complete queries in rbuf, in order, until one answer cannot
  * be sent at once; then wait for the socket to drain before going on.
- * answered: an answer has just been sent in full (conn_write).
+ * answered: an answer has just been sent in full (conn_write).  A zone
+ * transfer goes one message per call: each writable event sends one, so
+ * the worker's other connections get their turns in between.
  */
 static void
 conn_process(struct tcp_conn *c, bool answered)
@@ -205,7 +243,14 @@ conn_process(struct tcp_conn *c, bool answered)
 	bool log_queries;
 	int r;
 
-	while (c->wlen == 0 && c->rlen - off >= 2) {
+	if (c->xfr != NULL && c->wlen == 0) {
+		enum xfr_step x = xfr_step(c);
+
+		if (x == XFR_CLOSE)
+			goto close;
+		answered = x == XFR_DONE;
+	}
+	while (c->xfr == NULL && c->wlen == 0 && c->rlen - off >= 2) {
 		mlen = (size_t)c->rbuf[off] << 8 | c->rbuf[off + 1];
 		if (c->rlen - off < 2 + mlen)
 			break;
@@ -221,10 +266,30 @@ conn_process(struct tcp_conn *c, bool answered)
 		alen = fd_answer(zone, w->st, w->reader.txn,
 		    c->rbuf + off + 2, mlen, c->wbuf + 2, FD_MSG_MAX, &cl,
 		    &info);
+		if (info.xfr != 0) {
+			/* its own snapshot and zone copy: both outlive this */
+			c->xfr = fd_xfr_out_start(w->st, &w->limits->xfrs,
+			    w->limits->sec, (struct sockaddr *)&c->peer, zone,
+			    c->rbuf + off + 2, mlen, &info);
+			if (c->xfr == NULL && alen >= FD_HDR_LEN) {
+				/* the placeholder, as SERVFAIL: try later */
+				c->wbuf[2 + 2] &= (uint8_t)~(FD_F_AA >> 8);
+				c->wbuf[2 + 3] = (uint8_t)((c->wbuf[2 + 3] &
+				    0xf0) | FD_RCODE_SERVFAIL);
+			}
+		} else if ((info.qtype == FD_T_AXFR ||
+		    info.qtype == FD_T_IXFR) && info.rcode != FD_RCODE_NOERROR)
+			fd_xfr_log_refusal((struct sockaddr *)&c->peer, zone,
+			    &info);
 		fd_zone_leave(w->zslot);
 		fd_reader_end(&w->reader);
 		fd_stats_query(&c->t->stats, FD_PROTO_TCP, &info);
 		off += 2 + mlen;
+		if (c->xfr != NULL) {
+			if (xfr_step(c) == XFR_CLOSE)
+				goto close;
+			break;
+		}
 		/* No header, or QR=1: the peer does not speak DNS to us. */
 		if (alen == 0)
 			goto close;
@@ -244,13 +309,13 @@ conn_process(struct tcp_conn *c, bool answered)
 	}
 
 	/* Keep the unanswered tail: one partial query, or queries queued
-	 * behind a pending answer.  It always fits: rbuf holds one maximal
-	 * message. */
+	 * behind a pending answer or a transfer.  It always fits: rbuf holds
+	 * one maximal message. */
 	if (off > 0) {
 		memmove(c->rbuf, c->rbuf + off, c->rlen - off);
 		c->rlen -= off;
 	}
-	if (c->wlen > 0) {
+	if (c->wlen > 0 || c->xfr != NULL) {
 		event_del(c->rev);
 		event_add(c->wev, NULL);
 		return;

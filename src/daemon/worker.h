@@ -36,6 +36,7 @@ struct event;
 struct fd_server;
 struct fd_udp;
 struct fd_tcp;
+struct fd_secondaries;
 
 /*
  * Reader slots of the zone publication: each worker's TCP loop, then one
@@ -51,6 +52,8 @@ struct fd_tcp_limits {
 	struct timeval idle;        /* cfg->tcp_idle_timeout */
 	struct timeval query;       /* cfg->tcp_query_timeout */
 	struct fd_tcp_sources *sources;  /* per-source counts; NULL: no cap */
+	atomic_uint xfrs;           /* zone transfers running (xfr_out.h) */
+	struct fd_secondaries *sec; /* their log for flipctl; may be NULL */
 };
 
 struct fd_worker {

@@ -35,6 +35,7 @@ const char *const fd_store_db_names[FD_DB_COUNT] = {
 	[FD_DB_HISTORY] = "history",
 	[FD_DB_APP_GROUPS] = "app_groups",
 	[FD_DB_TOKENS] = "tokens",
+	[FD_DB_JOURNAL] = "journal",
 };
 
 enum fd_err

@@ -24,8 +24,6 @@
 /* RFC 1035 4.2.1: without EDNS a UDP answer is at most 512 octets. */
 #define UDP_PLAIN_MAX 512
 #define TCP_MAX 65535
-/* One character-string holds 255 octets (RFC 1035 3.3). */
-#define TXT_STRING_MAX 255
 
 /* What the lookup of one name decided. */
 enum step {
@@ -75,48 +73,6 @@ name_eq(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
 	return alen == blen && memcmp(a, b, alen) == 0;
 }
 
-/* One character-string, cut at 255 octets. */
-static bool
-put_string(struct fd_wbuf *w, const char *text)
-{
-	size_t n = strlen(text);
-	uint8_t sl;
-
-	if (n > TXT_STRING_MAX)
-		n = TXT_STRING_MAX;
-	sl = (uint8_t)n;
-	return fd_put_bytes(w, &sl, 1) && fd_put_bytes(w, text, n);
-}
-
-/* The RDATA of record i of an RRset of the model. */
-static bool
-put_rdata(struct fd_wbuf *w, const struct fd_rrset *rs, int i)
-{
-	const struct fd_zone *z;
-
-	switch (rs->type) {
-	case FD_T_A:
-		return fd_put_bytes(w, rs->rd.addrs + 4 * (size_t)i, 4);
-	case FD_T_AAAA:
-		return fd_put_bytes(w, rs->rd.addrs + 16 * (size_t)i, 16);
-	case FD_T_CNAME:
-		return fd_put_name(w, rs->rd.target, rs->target_len, NULL);
-	case FD_T_NS:
-		return fd_put_name(w, rs->rd.ns[i].name, rs->rd.ns[i].name_len,
-		    NULL);
-	case FD_T_TXT:
-		return put_string(w, rs->rd.text);
-	case FD_T_SOA:
-		z = rs->rd.soa;
-		return fd_put_name(w, z->soa_mname, z->soa_mname_len, NULL) &&
-		    fd_put_name(w, z->soa_rname, z->soa_rname_len, NULL) &&
-		    fd_put_u32(w, rs->serial) && fd_put_u32(w, z->refresh) &&
-		    fd_put_u32(w, z->retry) && fd_put_u32(w, z->expire) &&
-		    fd_put_u32(w, z->minimum);
-	default:
-		return false;
-	}
-}
 
 /* Every record of an RRset, owned by owner, into the counted section. */
 static bool
@@ -127,7 +83,7 @@ put_rrset(struct ctx *c, const uint8_t *owner, size_t olen,
 
 	for (int i = 0; i < rs->count; i++) {
 		if (!fd_rr_begin(&c->w, owner, olen, rs->type, FD_C_IN, ttl,
-		    &mark) || !put_rdata(&c->w, rs, i))
+		    &mark) || !fd_rrset_put_rdata(&c->w, rs, i))
 			return false;
 		fd_rr_end(&c->w, mark);
 		(*count)++;
@@ -364,7 +320,7 @@ answer_chaos(struct ctx *c, bool *aa)
 		return FD_RCODE_REFUSED;
 	*aa = true;
 	if (!fd_rr_begin(&c->w, c->q.name, c->q.name_len, FD_T_TXT, FD_C_CH, 0,
-	    &mark) || !put_string(&c->w, text))
+	    &mark) || !fd_put_string(&c->w, text))
 		c->full = true;
 	else {
 		fd_rr_end(&c->w, mark);

@@ -280,6 +280,7 @@ fd_wbuf_init(struct fd_wbuf *w, uint8_t *p, size_t cap)
 	w->p = p;
 	w->cap = cap;
 	w->len = 0;
+	w->plain = false;
 	w->nct = 0;
 }
 
@@ -340,6 +341,8 @@ fd_put_name(struct fd_wbuf *w, const uint8_t *name, size_t len,
 
 	if (spell == NULL)
 		spell = name;
+	if (w->plain)
+		return fd_put_bytes(w, spell, len);
 	/* The longest suffix already in the packet wins. */
 	for (int i = 0; i < nl; i++) {
 		if ((ptr = ctab_find(w, name + offs[i], len - offs[i])) >= 0) {

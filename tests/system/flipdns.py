@@ -181,7 +181,7 @@ class Daemon:
 
     def __init__(self, allow_uids=(0,), allow_gids=(), ttl=30, workers=2,
                  origin=ORIGIN, minimum=30, soa_ttl=None, nameservers=None,
-                 **optional):
+                 extra_config="", **optional):
         # mkdtemp under /tmp keeps the socket path far below sun_path's 108.
         self.dir = tempfile.mkdtemp(prefix="flipdns-")
         self.conf = os.path.join(self.dir, "flipdns.yaml")
@@ -203,6 +203,9 @@ class Daemon:
             raise TypeError("unknown Daemon settings: %s"
                             % ", ".join(sorted(unknown)))
         self.optional = {k: v for k, v in optional.items() if v is not None}
+        # YAML appended as is (a transfer: section, say); may be changed
+        # before a restart or reload
+        self.extra_config = extra_config
         self.port = None
         self.proc = None
         # Words before flipdnsd on its command line, e.g. setpriv to
@@ -263,6 +266,7 @@ class Daemon:
                     flat.append("%s: {%s}" % (sub, ", ".join(
                         "%s: %s" % (k, q(v)) for k, v in subitems)))
                 f.write("%s: {%s}\n" % (section, ", ".join(flat)))
+            f.write(self.extra_config)
 
     def start(self):
         """Start on a free port (the same one on restart); wait until ready."""

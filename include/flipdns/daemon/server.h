@@ -62,6 +62,14 @@ struct fd_stats;
 void fd_server_stats(struct fd_server *srv, struct fd_stats *sum,
     unsigned *tcp_open);
 
+/*
+ * Where transfers are noted for `flipctl secondaries` (daemon's
+ * secondaries.h); before fd_server_start, and it must outlive the server.
+ */
+struct fd_secondaries;
+void fd_server_set_secondaries(struct fd_server *srv,
+    struct fd_secondaries *sec);
+
 /* The zone now published, for the main thread (export, commands). */
 const struct fd_zone *fd_server_zone(struct fd_server *srv);
 

@@ -12,6 +12,7 @@
  *              that follow each app, kept by every change
  *   tokens     token name        -> role, times, SHA-256 of the secret
  *              (tokens.h): the HTTP API's bearer tokens
+ *   journal    u64 seq (big end) -> one IXFR delta (journal.h)
  *
  * Records are fixed little headers plus variable data, starting with a
  * format version byte.  They are decoded into views that point into LMDB's
@@ -150,7 +151,8 @@ MDB_env *fd_store_env(const struct fd_store *st);
  */
 int fd_store_key_cmp(const MDB_val *a, const MDB_val *b);
 enum fd_store_db { FD_DB_APPS, FD_DB_GROUPS, FD_DB_STATUS, FD_DB_TOMBSTONES,
-    FD_DB_META, FD_DB_HISTORY, FD_DB_APP_GROUPS, FD_DB_TOKENS, FD_DB_COUNT };
+    FD_DB_META, FD_DB_HISTORY, FD_DB_APP_GROUPS, FD_DB_TOKENS,
+    FD_DB_JOURNAL, FD_DB_COUNT };
 MDB_dbi fd_store_dbi(const struct fd_store *st, enum fd_store_db db);
 
 /*

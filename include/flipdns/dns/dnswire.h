@@ -171,6 +171,9 @@ struct fd_wbuf {
 	uint8_t *p;
 	size_t cap;             /* writes stop here */
 	size_t len;
+	/* names in full, never compressed nor tabled: the IXFR journal's
+	 * records, compared byte for byte, are kept this way */
+	bool plain;
 	int nct;
 	struct fd_ctab_entry ct[FD_CTAB_SIZE];
 };

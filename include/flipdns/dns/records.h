@@ -39,6 +39,7 @@
 
 #include "flipdns/db/store.h"
 #include "flipdns/db/txn.h"
+#include "flipdns/dns/dnswire.h"
 #include "flipdns/dns/zone.h"
 
 /* What a name is in the zone. */
@@ -156,5 +157,15 @@ enum fd_err fd_records_walk_next(struct fd_records_walk *w,
     struct fd_name_records *out);
 /* Close the walk's cursor; the walk resumes after its last name. */
 void fd_records_walk_pause(struct fd_records_walk *w);
+
+/*
+ * The RDATA of record i of rs into w (rdata.c): what the answer, the
+ * transfers and the IXFR journal all write.  Names go through
+ * fd_put_name (compressed unless w says not to).  false when it does not
+ * fit (w may hold part of it: rewind).
+ */
+bool fd_rrset_put_rdata(struct fd_wbuf *w, const struct fd_rrset *rs, int i);
+/* One character-string (TXT), cut at 255 octets. */
+bool fd_put_string(struct fd_wbuf *w, const char *text);
 
 #endif
