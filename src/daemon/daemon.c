@@ -19,6 +19,7 @@
 #include "flipdns/dns/zone.h"
 #include "daemon_state.h"
 #include "secondaries.h"
+#include "xfr_notify.h"
 #include "xfr_out.h"
 
 /*
@@ -210,6 +211,14 @@ fd_daemon_run(const char *config_path, const struct fd_config *cfg)
 		log_warnx("writer: %s", fd_strerror(err));
 		goto out;
 	}
+	/* NOTIFY reads the zone the main thread has: d.env.zone */
+	if ((err = fd_notifier_new(d.base, &d.env.zone, d.sec, cfg,
+	    &d.notifier)) != FD_OK ||
+	    (err = fd_writer_hook_add(d.writer, fd_notifier_hook,
+	    d.notifier)) != FD_OK) {
+		log_warnx("notify: %s", fd_strerror_sys(err));
+		goto out;
+	}
 	if ((err = fd_control_open(d.base, &d.env, d.writer, &d.ctl)) !=
 	    FD_OK) {
 		log_warnx("cannot open control socket %s: %s",
@@ -259,6 +268,7 @@ out:
 	fd_http_close(d.http);
 	fd_metrics_close(d.metrics);
 	fd_writer_free(d.writer);
+	fd_notifier_free(d.notifier);
 	fd_server_stop(d.srv);
 	for (size_t i = 0; i < NSIGNALS; i++)
 		if (sigev[i] != NULL)

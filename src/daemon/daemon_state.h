@@ -15,6 +15,7 @@
 #include "flipdns/dns/zone.h"
 
 struct fd_secondaries;
+struct fd_notifier;
 
 /* Labels under the origin that name something other than a group. */
 #define MAX_RESERVED (FD_CONF_MAX_NS + 1)
@@ -43,6 +44,7 @@ struct daemon {
 	struct fd_http *http;          /* http.listen: API and dashboard */
 	struct changelog_arg changelog;
 	struct fd_secondaries *sec;      /* secondaries.h */
+	struct fd_notifier *notifier;    /* xfr_notify.h */
 };
 
 /* The labels of in-zone names ("_status", in-zone nameservers). */

@@ -20,6 +20,8 @@
 
 #include "daemon_state.h"
 #include "flipdns/daemon/notify.h"
+#include "secondaries.h"
+#include "xfr_notify.h"
 #include "flipdns/daemon/server.h"
 #include "flipdns/util/log.h"
 
@@ -140,6 +142,10 @@ daemon_reload(void *arg, char *msg, size_t len)
 	free(d->cfg_reloaded);
 	d->cfg_reloaded = cfg;
 	log_configure(cfg->log_syslog, cfg->log_level);
+	/* the secondaries: who is told, from where, with which key */
+	fd_secondaries_configure(d->sec, cfg);
+	if (fd_notifier_configure(d->notifier, cfg) != FD_OK)
+		log_warnx("reload: some NOTIFY targets could not be set up");
 	d->ms.reloads++;
 	snprintf(msg, len, "reloaded %s", d->config_path);
 	log_info("%s", msg);
