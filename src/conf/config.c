@@ -652,6 +652,25 @@ cfg_schema(size_t *n, const struct key **ns, size_t *nns)
 	return keys;
 }
 
+const struct key *
+cfg_entry_schema(enum ktype t, size_t *n)
+{
+	switch (t) {
+	case T_NSLIST:
+		*n = NELEM(ns_keys);
+		return ns_keys;
+	case T_XFR_ALLOW:
+		*n = NELEM(allow_keys);
+		return allow_keys;
+	case T_NOTIFY:
+		*n = NELEM(notify_keys);
+		return notify_keys;
+	default:
+		*n = 0;
+		return NULL;
+	}
+}
+
 enum fd_err
 fd_config_parse(const char *name, const char *buf, size_t len,
     struct fd_config *cfg, char *err, size_t errlen)

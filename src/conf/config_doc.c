@@ -91,6 +91,17 @@ type_text(const struct key *k, char *out, size_t len)
 	case T_ADDRPORT:
 		snprintf(out, len, "ADDRESS[:PORT] or [IPV6]:PORT");
 		break;
+	case T_PREFIX:
+		snprintf(out, len, "IP address, or ADDRESS/BITS");
+		break;
+	case T_XFR_ALLOW:
+		snprintf(out, len, "list of mappings {from, key}, %llu..%zu",
+		    (unsigned long long)k->min, cap);
+		break;
+	case T_NOTIFY:
+		snprintf(out, len, "list of mappings {to, key}, %llu..%zu",
+		    (unsigned long long)k->min, cap);
+		break;
 	}
 }
 
@@ -137,14 +148,17 @@ print_rows(FILE *out, const struct key *tab, size_t n, const char *prefix)
 void
 fd_config_print_keys(FILE *out)
 {
-	const struct key *keys, *ns;
-	size_t n, nns, i;
+	const struct key *keys, *ns, *entry;
+	char prefix[64];
+	size_t n, nns, ne, i;
 
 	keys = cfg_schema(&n, &ns, &nns);
 	for (i = 0; i < n; i++) {
 		print_rows(out, &keys[i], 1, "");
 		/* an entry's keys right after the list that holds them */
-		if (keys[i].type == T_NSLIST)
-			print_rows(out, ns, nns, "zone.nameservers[].");
+		if ((entry = cfg_entry_schema(keys[i].type, &ne)) != NULL) {
+			snprintf(prefix, sizeof(prefix), "%s[].", keys[i].path);
+			print_rows(out, entry, ne, prefix);
+		}
 	}
 }

@@ -124,6 +124,8 @@ bool		cfg_is_number(const struct key *k);
  * entry (config.c), for the documentation (config_doc.c).
  */
 const struct key *cfg_schema(size_t *n, const struct key **ns, size_t *nns);
+/* The keys of one entry of a list of mappings of type t; NULL otherwise. */
+const struct key *cfg_entry_schema(enum ktype t, size_t *n);
 
 /*
  * The setter of one zone.nameservers entry.  It lives in config.c, with

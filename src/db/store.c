@@ -455,8 +455,10 @@ fd_store_open_file(const char *path, struct fd_store **out)
 			no_index = true;
 			continue;
 		}
-		/* nor tokens before schema 3: never read from a copy */
-		if (rc == MDB_NOTFOUND && i == FD_DB_TOKENS)
+		/* nor tokens before schema 3, nor the IXFR journal before zone
+		 * transfers: never read from a copy */
+		if (rc == MDB_NOTFOUND && (i == FD_DB_TOKENS ||
+		    i == FD_DB_JOURNAL))
 			continue;
 		if (rc == 0)
 			rc = mdb_set_compare(txn, st->dbi[i], fd_store_key_cmp);
