@@ -19,6 +19,7 @@
 #include "flipdns/dns/zone.h"
 #include "daemon_state.h"
 #include "secondaries.h"
+#include "xfr_journal.h"
 #include "xfr_notify.h"
 #include "xfr_out.h"
 
@@ -211,6 +212,11 @@ fd_daemon_run(const char *config_path, const struct fd_config *cfg)
 		log_warnx("writer: %s", fd_strerror(err));
 		goto out;
 	}
+	/* The IXFR journal, in each batch's transaction */
+	d.journal.st = d.st;
+	d.journal.zone = &d.env.zone;
+	d.journal.cfg = &d.cfg;
+	fd_writer_precommit_set(d.writer, fd_journal_step, &d.journal);
 	/* NOTIFY reads the zone the main thread has: d.env.zone */
 	if ((err = fd_notifier_new(d.base, &d.env.zone, d.sec, cfg,
 	    &d.notifier)) != FD_OK ||

@@ -13,6 +13,7 @@
 #include "flipdns/daemon/metrics.h"
 #include "flipdns/daemon/writer.h"
 #include "flipdns/dns/zone.h"
+#include "xfr_journal.h"
 
 struct fd_secondaries;
 struct fd_notifier;
@@ -45,6 +46,7 @@ struct daemon {
 	struct changelog_arg changelog;
 	struct fd_secondaries *sec;      /* secondaries.h */
 	struct fd_notifier *notifier;    /* xfr_notify.h */
+	struct fd_journal_writer journal; /* xfr_journal.h */
 };
 
 /* The labels of in-zone names ("_status", in-zone nameservers). */

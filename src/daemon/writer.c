@@ -39,6 +39,8 @@ struct fd_writer {
 	struct write_list queue;
 	struct hook hooks[HOOKS_MAX];
 	int nhooks;
+	fd_precommit_fn precommit;        /* the IXFR journal, or NULL */
+	void *precommit_arg;
 	uint64_t commits;
 };
 
@@ -96,6 +98,38 @@ fd_writer_hook_add(struct fd_writer *w, fd_commit_hook_fn hook, void *arg)
 	w->hooks[w->nhooks].arg = arg;
 	w->nhooks++;
 	return FD_OK;
+}
+
+void
+fd_writer_precommit_set(struct fd_writer *w, fd_precommit_fn fn, void *arg)
+{
+	w->precommit = fn;
+	w->precommit_arg = arg;
+}
+
+/*
+ * The pre-commit step, in the batch's transaction: a snapshot of the
+ * store as the batch found it (no change of the batch is visible to a
+ * read transaction before the commit) and the names it touched.
+ */
+static enum fd_err
+precommit(struct fd_writer *w, MDB_txn *txn, const struct fd_commit_info *ci)
+{
+	struct fd_precommit_info pi;
+	enum fd_err err;
+
+	if (w->precommit == NULL)
+		return FD_OK;
+	memset(&pi, 0, sizeof(pi));
+	pi.txn = txn;
+	pi.serial = ci->serial;
+	pi.touched = ci->touched;
+	if ((err = fd_txn_begin_read(w->st, &pi.before)) != FD_OK)
+		return err;
+	pi.serial_before = fd_store_serial(w->st, pi.before);
+	err = w->precommit(w->precommit_arg, &pi);
+	fd_txn_abort(pi.before);
+	return err;
 }
 
 uint64_t
@@ -188,7 +222,19 @@ writer_flush(struct fd_writer *w)
 			ci.serial = wr->chg.serial;
 		}
 	}
+	/* What the batch touched: the pre-commit step's, then the hooks' */
+	touched = json_array();
+	TAILQ_FOREACH(wr, &batch, entry)
+		if (wr->err == FD_OK && wr->chg.changed)
+			touched_merge(&touched, wr->chg.touched);
+	ci.touched = touched;
 	if (err == FD_OK) {
+		/* The journal in the same transaction, so durable together. */
+		if (ci.changes > 0 && (err = precommit(w, txn, &ci)) != FD_OK) {
+			log_warnx("writer: pre-commit step failed: %s",
+			    fd_strerror(err));
+			fd_txn_abort(txn);
+		} else
 		/* Durable before acknowledged: commit (with fsync) first. */
 		err = ci.changes > 0 || quiet ? fd_txn_commit(txn) :
 		    (fd_txn_abort(txn), FD_OK);
@@ -211,14 +257,9 @@ writer_flush(struct fd_writer *w)
 			w->commits++;
 	}
 	/* Tell each source, then the hooks: acknowledgements come first. */
-	touched = json_array();
-	TAILQ_FOREACH(wr, &batch, entry) {
+	TAILQ_FOREACH(wr, &batch, entry)
 		wr->done(wr->arg, wr->err, &wr->chg);
-		if (wr->err == FD_OK && wr->chg.changed)
-			touched_merge(&touched, wr->chg.touched);
-	}
 	if (ci.changes > 0) {
-		ci.touched = touched;
 		for (int i = 0; i < w->nhooks; i++)
 			w->hooks[i].fn(w->hooks[i].arg, &ci);
 	}

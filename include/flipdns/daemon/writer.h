@@ -28,6 +28,7 @@
 #include <stdint.h>
 #include <event2/event.h>
 #include <jansson.h>
+#include <lmdb.h>
 
 #include "flipdns/db/changes.h"
 
@@ -88,6 +89,26 @@ enum fd_err fd_writer_submit(struct fd_writer *w, const struct fd_actor *actor,
 
 /* Run hook after every commit that changed something; at most 8 hooks. */
 enum fd_err fd_writer_hook_add(struct fd_writer *w, fd_commit_hook_fn hook,
+    void *arg);
+
+/*
+ * One step inside each batch's write transaction, after its changes and
+ * before the commit: the IXFR journal, which must be durable exactly when
+ * the changes are.  before is a read snapshot of the store as the batch
+ * found it (serial_before), txn holds the batch's changes (serial), and
+ * touched is as the hooks get it.  An error fails the whole batch, as a
+ * failed commit does (nothing of it is kept, every change is told).
+ */
+struct fd_precommit_info {
+	MDB_txn *txn;
+	MDB_txn *before;
+	uint32_t serial_before, serial;
+	const json_t *touched;
+};
+typedef enum fd_err (*fd_precommit_fn)(void *arg,
+    const struct fd_precommit_info *pi);
+/* At most one; NULL removes it. */
+void fd_writer_precommit_set(struct fd_writer *w, fd_precommit_fn fn,
     void *arg);
 
 /* Commit what is queued now (shutdown), instead of at the end of the turn. */
