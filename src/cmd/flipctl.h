@@ -271,6 +271,7 @@ void ctl_print_app_removed(json_t *result);
 void ctl_print_stats(json_t *result);
 void ctl_print_token(json_t *result);
 void ctl_print_tokens(json_t *result);
+void ctl_print_secondaries(json_t *result);
 
 /*
  * flipctl_error.c: report a failure, "flipctl: MESSAGE" on stderr and,

@@ -104,6 +104,11 @@ const struct ctl_cmd ctl_cmds[] = {
 	    "", "show version, uptime, zone, serial and counts", NULL},
 	{"stats", cmd_remote, "stats", NULL, 0, 0, 0, ctl_print_stats,
 	    "", "show the daemon's counters (what /metrics serves)", NULL},
+	{"secondaries", cmd_remote, "secondaries", NULL, 0, 0, 0,
+	    ctl_print_secondaries,
+	    "", "per secondary: the last NOTIFY sent and acknowledged, the "
+	    "last transfer (kind, serial, when) and how many serials behind "
+	    "it is", NULL},
 	{"reload", cmd_remote, "reload", NULL, 0, 0, 0, ctl_print_message,
 	    "", "re-read the daemon's configuration file and apply it, or "
 	    "refuse it whole", NULL},

@@ -402,6 +402,58 @@ static const struct column follower_columns[] = {
 	{NULL, NULL, NULL},
 };
 
+/* "serial 42 at 2026-11-30T00:00:00Z" from {serial, time}; "-" if null. */
+static void
+fmt_serial_at(json_t *v, char *buf, size_t len)
+{
+	char when[32];
+
+	if (!json_is_object(v)) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	fmt_time(json_object_get(v, "time"), when, sizeof(when));
+	snprintf(buf, len, "%" JSON_INTEGER_FORMAT " %s",
+	    json_integer_value(json_object_get(v, "serial")), when);
+}
+
+static void
+fmt_notify_sent(json_t *row, char *buf, size_t len)
+{
+	fmt_serial_at(json_object_get(row, "notify_sent"), buf, len);
+}
+
+static void
+fmt_notify_acked(json_t *row, char *buf, size_t len)
+{
+	fmt_serial_at(json_object_get(row, "notify_acked"), buf, len);
+}
+
+/* "IXFR 42 2026-..." : the last transfer's kind, serial and time. */
+static void
+fmt_transfer(json_t *row, char *buf, size_t len)
+{
+	json_t *t = json_object_get(row, "transfer");
+	char rest[64];
+
+	if (!json_is_object(t)) {
+		snprintf(buf, len, "-");
+		return;
+	}
+	fmt_serial_at(t, rest, sizeof(rest));
+	snprintf(buf, len, "%s %s", json_string_value(json_object_get(t,
+	    "kind")) ?: "?", rest);
+}
+
+static const struct column secondary_columns[] = {
+	{"SECONDARY", "address", fmt_value},
+	{"LAG", "lag", fmt_value},
+	{"NOTIFY SENT", NULL, fmt_notify_sent},
+	{"NOTIFY ACKED", NULL, fmt_notify_acked},
+	{"LAST TRANSFER", NULL, fmt_transfer},
+	{NULL, NULL, NULL},
+};
+
 #define CTL_MAX_COLUMNS  8
 
 static void
@@ -672,6 +724,12 @@ void
 ctl_print_import(json_t *result)
 {
 	print_fields(result, import_fields);
+}
+
+void
+ctl_print_secondaries(json_t *result)
+{
+	print_table(json_object_get(result, "secondaries"), secondary_columns);
 }
 
 void

@@ -21,6 +21,7 @@
 #include "flipdns/db/render.h"
 #include "flipdns/db/tokens.h"
 #include "flipdns/db/txn.h"
+#include "secondaries.h"
 
 struct cmd_ctx {
 	const struct fd_cmd_env *env;
@@ -738,6 +739,17 @@ cmd_export(struct cmd_ctx *x, json_t **result)
 	return FD_OK;
 }
 
+/* What flipdns knows of its secondaries (secondaries.h). */
+static enum fd_err
+cmd_secondaries(struct cmd_ctx *x, json_t **result)
+{
+	if (x->env->sec == NULL)
+		ERR(x, FD_EREFUSED, "secondaries are not known here");
+	*result = fd_secondaries_json(x->env->sec,
+	    fd_store_serial(x->env->st, x->txn));
+	return FD_OK;
+}
+
 /* Re-read the configuration: the daemon's, not the store's business. */
 static enum fd_err
 cmd_reload(struct cmd_ctx *x, json_t **result)
@@ -864,6 +876,7 @@ static const struct fd_command cmd_table[] = {
 	{"export", cmd_export, CMD_STREAM, args_export},
 	{"reload", cmd_reload, CMD_READ, args_none},
 	{"stats", cmd_stats, CMD_READ, args_none},
+	{"secondaries", cmd_secondaries, CMD_READ, args_none},
 	{"backup", cmd_backup, CMD_COPY, args_none},
 	{"token.create", cmd_token_create, CMD_WRITE, args_token_create},
 	{"token.list", cmd_token_list, CMD_READ, args_none},

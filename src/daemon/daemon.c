@@ -185,6 +185,7 @@ fd_daemon_run(const char *config_path, const struct fd_config *cfg)
 		fatal("calloc");
 	fd_secondaries_configure(d.sec, cfg);
 	fd_server_set_secondaries(d.srv, d.sec);
+	d.env.sec = d.sec;
 	if ((d.base = event_base_new()) == NULL ||
 	    event_base_priority_init(d.base, 2) != 0)
 		fatalx("event_base_new");

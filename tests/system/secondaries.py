@@ -50,9 +50,14 @@ class Secondary:
     binary = None
     log_name = "server.log"
 
-    def __init__(self, daemon, key=None):
+    addr = "127.0.0.1"
+
+    def __init__(self, daemon, key=None, addr=None):
         self.daemon = daemon
         self.key = key            # (name, algorithm, base64 secret) or None
+        # its own loopback address: where it listens, and where its
+        # transfers come from (flipctl secondaries tells them apart)
+        self.addr = addr or self.addr
         self.dir = os.path.realpath(tempfile.mkdtemp(prefix="flipdns-%s-"
                                                      % self.name))
         self.port = None
@@ -121,8 +126,7 @@ class Secondary:
     def query(self, name, rdtype, timeout=2):
         q = dns.message.make_query(name, rdtype, use_edns=0,
                                    payload=EDNS_SIZE)
-        return dns.query.udp(q, "127.0.0.1", port=self.port,
-                             timeout=timeout)
+        return dns.query.udp(q, self.addr, port=self.port, timeout=timeout)
 
     def serial(self):
         """The serial it serves, or None while it has no zone."""
@@ -153,7 +157,8 @@ class Secondary:
     def fill(self, template):
         keyname, alg, secret = self.key or ("", "", "")
         return template.format(
-            dir=self.dir, port=self.port, primary_port=self.daemon.port,
+            dir=self.dir, addr=self.addr, port=self.port,
+            primary_port=self.daemon.port,
             origin=self.daemon.origin, keyname=keyname.rstrip("."),
             algorithm=alg, secret=secret)
 
@@ -174,6 +179,7 @@ class Nsd(Secondary):
 
     name = "nsd"
     log_name = "nsd.log"
+    addr = "127.0.0.2"
 
     def write_config(self):
         text = example("nsd-secondary.conf" if self.key else
@@ -190,6 +196,7 @@ class Knot(Secondary):
 
     name = "knot"
     log_name = "knot.log"
+    addr = "127.0.0.3"
 
     def write_config(self):
         text = example("knot-secondary.conf" if self.key else
@@ -206,6 +213,8 @@ class Bind(Secondary):
 
     name = "bind"
     log_name = "named.log"
+    # named listens only on addresses an interface has: lo has 127.0.0.1
+    addr = "127.0.0.1"
 
     def write_config(self):
         text = example("named-secondary.conf" if self.key else

@@ -45,10 +45,12 @@ def transfer_config(d, secs, key=KEY, extra=""):
     """The transfer: section naming every secondary of secs."""
     keys = write_keys(d)
     keyref = ", key: %s" % key[0].rstrip(".") if key else ""
-    notify = ", ".join('{to: "127.0.0.1:%d"%s}' % (s.port, keyref)
+    notify = ", ".join('{to: "%s:%d"%s}' % (s.addr, s.port, keyref)
                        for s in secs)
-    return ("transfer:\n  keys: %s\n  allow: [{from: 127.0.0.0/8%s}]\n"
-            "  notify: [%s]\n%s" % (keys, keyref, notify, extra))
+    allow = ", ".join("{from: %s%s}" % (s.addr, keyref) for s in secs)
+    return ("transfer:\n  keys: %s\n  allow: [%s]\n  notify: [%s]\n"
+            "  notify_source: [127.0.0.1]\n%s" % (keys, allow, notify,
+                                                  extra))
 
 
 class Fleet:

@@ -43,6 +43,7 @@ struct fd_payload {
 struct fd_zone;
 struct fd_metrics_src;
 struct fd_main_stats;
+struct fd_secondaries;
 
 struct fd_cmd_env {
 	struct fd_store *st;
@@ -60,6 +61,8 @@ struct fd_cmd_env {
 	/* The `stats` command's numbers; the control counts its results. */
 	const struct fd_metrics_src *metrics;
 	struct fd_main_stats *ms;
+	/* `secondaries`: NOTIFY and transfers per secondary; may be NULL */
+	struct fd_secondaries *sec;
 };
 
 struct fd_command;   /* one row of the command table */
