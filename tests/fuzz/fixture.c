@@ -1,5 +1,6 @@
 /* fixture.c - the fuzzers' fixed config, zone and store; see fixture.h. */
 #include <dirent.h>
+#include <netinet/in.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -9,6 +10,8 @@
 
 #include "flipdns/db/changes.h"
 #include "fixture.h"
+#include "flipdns/db/journal.h"
+#include "flipdns/dns/tsig.h"
 
 /*
  * Every optional part of the responder is switched on: CHAOS answers,
@@ -43,6 +46,39 @@ static const char *const reserved[] = {"_status", "ns1", "ns2"};
 
 static struct fixture fx;
 static bool built;
+
+static void die(const char *what, const char *msg);
+static void add_journal(MDB_txn *txn);
+
+/*
+ * Transfers: one TSIG key (FX_TSIG_KEY / FX_TSIG_SECRET, so seeds can be
+ * signed), loopback may transfer unsigned (the fuzzer's TCP peer is
+ * 127.0.0.1), 10/8 only with the key.
+ */
+static void
+add_transfer(void)
+{
+	static const uint8_t secret[] = FX_TSIG_SECRET;
+	struct fd_tsig_key k;
+
+	memset(&k, 0, sizeof(k));
+	snprintf(k.name, sizeof(k.name), "%s", FX_TSIG_KEY);
+	k.alg = FD_TSIG_HMAC_SHA256;
+	memcpy(k.secret, secret, sizeof(secret) - 1);
+	k.secret_len = sizeof(secret) - 1;
+	if (fd_tsig_wkey_from_conf(&k, &fx.zone.keys[0]) != FD_OK)
+		die("zone", "tsig key");
+	fx.zone.n_keys = 1;
+	fx.zone.acl[0].family = AF_INET;
+	fx.zone.acl[0].bytes[0] = 127;
+	fx.zone.acl[0].bits = 8;
+	fx.zone.acl[0].key = -1;
+	fx.zone.acl[1].family = AF_INET;
+	fx.zone.acl[1].bytes[0] = 10;
+	fx.zone.acl[1].bits = 8;
+	fx.zone.acl[1].key = 0;
+	fx.zone.n_acl = 2;
+}
 
 static void
 die(const char *what, const char *msg)
@@ -312,6 +348,7 @@ build(void)
 		die("config", err);
 	if (fd_zone_build(&fx.cfg, &fx.zone) != FD_OK)
 		die("zone", "fd_zone_build");
+	add_transfer();
 	fx.reserved = reserved;
 	fx.n_reserved = sizeof(reserved) / sizeof(reserved[0]);
 	if (fd_store_open(fx.dir, MAP_SIZE, 8, &fx.st) != FD_OK)
@@ -325,8 +362,32 @@ build(void)
 	    i++)
 		rewrite_app(txn, status_labels[i].app, status_labels[i].label,
 		    NULL);
+	add_journal(txn);
 	if (mdb_txn_commit(txn) != 0)
 		die("status", "mdb_txn_commit");
+}
+
+/*
+ * Two IXFR deltas up to the store's serial S: S-2 -> S-1 -> S, each a
+ * group's A removed and its CNAME added (and back), so an IXFR from S-2
+ * or S-1 streams from the journal.
+ */
+static void
+add_journal(MDB_txn *txn)
+{
+	/* grpaddr.<origin> 30 IN A 192.0.2.1, and IN CNAME x.example. */
+	static const uint8_t a[] = "\x07grpaddr\x08" "failover\x07" "example"
+	    "\x04test\x00\x00\x01\x00\x01\x00\x00\x00\x1e\x00\x04\xc0\x00\x02\x01";
+	static const uint8_t cname[] = "\x07grpaddr\x08" "failover\x07" "example"
+	    "\x04test\x00\x00\x05\x00\x01\x00\x00\x00\x1e\x00\x0b\x01x\x07"
+	    "example\x00";
+	uint32_t s = fd_store_serial(fx.st, txn);
+
+	if (fd_journal_append(fx.st, txn, s - 2, s - 1, a, sizeof(a) - 1, 1,
+	    cname, sizeof(cname) - 1, 1, 10) != FD_OK ||
+	    fd_journal_append(fx.st, txn, s - 1, s, cname, sizeof(cname) - 1, 1,
+	    a, sizeof(a) - 1, 1, 10) != FD_OK)
+		die("journal", "fd_journal_append");
 }
 
 static void

@@ -18,6 +18,10 @@
 
 #define FX_ORIGIN "failover.example.test."
 
+/* The fixture zone's TSIG key (hmac-sha256), for signed seeds. */
+#define FX_TSIG_KEY    "fuzz-key."
+#define FX_TSIG_SECRET "fuzz-secret-fuzz-secret-fuzz-32b"
+
 struct fixture {
 	char *dir;
 	struct fd_config cfg;

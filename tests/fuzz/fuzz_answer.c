@@ -11,14 +11,22 @@
  * A third call gives the responder a small output buffer, sized by the
  * low byte of the query ID (which the answer only echoes), to reach the
  * paths where not even the question or the OPT fits.
+ *
+ * The TCP calls come from 127.0.0.1, which the fixture lets transfer the
+ * zone (and it holds a TSIG key and two IXFR deltas): a request the
+ * responder lets through is then streamed (dns/xfr.c) in small messages,
+ * each read back the same way, to the end.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <netinet/in.h>
+
 #include "flipdns/dns/answer.h"
 #include "flipdns/dns/dnswire.h"
+#include "flipdns/dns/xfr.h"
 #include "fixture.h"
 
 #define UDP_PLAIN_MAX 512      /* RFC 1035 4.2.1 */
@@ -27,9 +35,15 @@
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* Transfer messages this small: many of them, and records split across. */
+#define XFR_MSG 1024
+/* A transfer of the fixture's zone is a few dozen such messages. */
+#define XFR_MSGS_MAX 4096
+
 static const struct fixture *fx;
 static struct fd_reader reader;
 static uint8_t out[TCP_MAX];
+static struct fd_xfr xfr;
 
 static void
 fail(const char *what, bool tcp)
@@ -118,19 +132,56 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/* Each message of a transfer: a header with the ID and records only. */
+static void
+check_xfr(const uint8_t *q, size_t qlen, const struct fd_query_info *info)
+{
+	struct fd_hdr h;
+	struct fd_rr rr;
+	struct fd_question qq;
+	enum fd_err err;
+	size_t len, off;
+	int n = 0;
+
+	if (fd_xfr_begin(&xfr, &fx->zone, fx->st, reader.txn, q, qlen,
+	    info) != FD_OK)
+		fail("a transfer let through cannot begin", true);
+	while ((len = fd_xfr_next(&xfr, 0, out, XFR_MSG, &err)) > 0) {
+		if (len > XFR_MSG || !fd_hdr_read(out, len, &h) ||
+		    memcmp(out, q, 2) != 0 || !(h.flags & FD_F_QR))
+			fail("transfer message header", true);
+		off = FD_HDR_LEN;
+		if (h.qdcount > 1 || (h.qdcount == 1 &&
+		    !fd_question_read(out, len, &off, &qq)))
+			fail("transfer message question", true);
+		for (unsigned i = 0; i < (unsigned)h.ancount + h.arcount; i++)
+			if (!fd_rr_read(out, len, &off, &rr))
+				fail("transfer message records", true);
+		if (off != len)
+			fail("bytes after a transfer message's records", true);
+		if (++n > XFR_MSGS_MAX)
+			fail("a transfer that does not end", true);
+	}
+	if (err != FD_OK || !fd_xfr_done(&xfr))
+		fail("a transfer that stopped short", true);
+}
+
 static void
 answer(const uint8_t *data, size_t size, size_t maxlen, bool tcp)
 {
+	struct sockaddr_in peer = {.sin_family = AF_INET,
+	    .sin_addr.s_addr = htonl(0x7f000001)};
+	struct fd_client cl = {tcp, (struct sockaddr *)&peer, 0};
 	struct fd_query_info info;
 	size_t len;
-
-	struct fd_client cl = {tcp, NULL, 0};
 
 	/* poison the struct: every field must be written */
 	memset(&info, 0xa5, sizeof(info));
 	len = fd_answer(&fx->zone, fx->st, reader.txn, data, size, out, maxlen,
 	    &cl, &info);
 	check(data, size, len, maxlen, &info, tcp);
+	if (info.xfr != 0)
+		check_xfr(data, size, &info);
 }
 
 int

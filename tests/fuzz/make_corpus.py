@@ -14,6 +14,9 @@ import sys
 import dns.edns
 import dns.flags
 import dns.message
+import dns.name
+import dns.rrset
+import dns.tsig
 import dns.opcode
 import dns.rdataclass
 
@@ -105,6 +108,32 @@ def answer_seeds():
     hdr = struct.pack(">HHHHHH", 0x5252, 0x0100, 1, 0, 0, 0)
     s["pointer-loop"] = hdr + b"\xc0\x0c\x00\x01\x00\x01"
     s["header-only"] = struct.pack(">HHHHHH", 0x5353, 0x0100, 0, 0, 0, 0)
+    # Transfers: IXFR from serials around the fixture's journal (two
+    # deltas up to the store's serial), and signed requests: with the
+    # fixture's key (fixture.h), an unknown one, a wrong secret.
+    for serial in range(1, 60, 4):
+        m = dns.message.make_query(o, "IXFR")
+        m.id = 0x6000 + serial
+        m.authority.append(dns.rrset.from_text(
+            o, 0, "IN", "SOA", ". . %d 0 0 0 0" % serial))
+        s["ixfr-from-%d" % serial] = m.to_wire()
+    for name, key, secret, qtype in (
+            ("axfr-signed", "fuzz-key.", b"fuzz-secret-fuzz-secret-fuzz-32b",
+             "AXFR"),
+            ("soa-signed", "fuzz-key.", b"fuzz-secret-fuzz-secret-fuzz-32b",
+             "SOA"),
+            ("soa-signed-unknown-key", "other-key.", b"x" * 32, "SOA"),
+            ("axfr-signed-wrong-secret", "fuzz-key.", b"y" * 32, "AXFR")):
+        m = dns.message.make_query(o, qtype)
+        m.id = 0x7000 + len(s)
+        m.use_tsig({dns.name.from_text(key): secret}, keyname=key,
+                   algorithm=dns.tsig.HMAC_SHA256)
+        s[name] = m.to_wire()
+    m = dns.message.make_query(o, "IXFR")
+    m.id = 0x7100
+    m.authority.append(dns.rrset.from_text("other.example.", 0, "IN", "SOA",
+                                           ". . 5 0 0 0 0"))
+    s["ixfr-bogus-soa"] = m.to_wire()
     return s
 
 
