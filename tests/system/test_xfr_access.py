@@ -14,6 +14,7 @@ server answers others, commits, and serves another transfer meanwhile.
 import os
 import socket
 import struct
+import subprocess
 import time
 
 import dns.message
@@ -246,3 +247,22 @@ def test_clients_that_never_read(daemons):
                               keyalgorithm=dns.tsig.HMAC_SHA256))
     assert sum(len(rrs) for m in msgs for rrs in m.answer) > 200000
     print("a switch took %.1f ms with 8 stalled transfers" % (switch_s * 1e3))
+
+
+def test_example_primary_config_is_valid(tmp_path):
+    """conf/examples/flipdns-primary.yaml passes --check-config (with its
+    key file and paths made local)."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "../../conf/examples/flipdns-primary.yaml"))\
+            as f:
+        text = f.read()
+    keys = tmp_path / "tsig.keys"
+    keys.write_text('key "sec1" { algorithm hmac-sha256; secret "%s"; };\n'
+                    % SEC1[2])
+    keys.chmod(0o640)
+    text = text.replace("/etc/flipdns/tsig.keys", str(keys))
+    conf = tmp_path / "flipdns.yaml"
+    conf.write_text(text)
+    r = subprocess.run([flipdns.FLIPDNSD, "-c", str(conf), "--check-config"],
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stdout + r.stderr
