@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "daemon_state.h"
+#include "flipdns/db/history.h"
 #include "flipdns/daemon/notify.h"
 #include "secondaries.h"
 #include "xfr_notify.h"
@@ -86,12 +87,42 @@ restart_changes(const struct fd_config *a, const struct fd_config *b,
 	return n;
 }
 
+/*
+ * A reload that changed the zone's own records (SOA fields, NS set, glue,
+ * the status names' TTL): a new serial, so secondaries transfer it, and a
+ * journal break (touched: everything), since no delta says what moved.
+ */
+static enum fd_err
+bump_apply(struct fd_change *c, void *arg)
+{
+	enum fd_err err;
+
+	err = fd_history_append(c->st, c->txn, c->now, &c->actor,
+	    "zone.reload", c->origin, NULL, NULL, NULL, &c->serial);
+	if (err != FD_OK)
+		return err;
+	c->changed = true;
+	c->touched = json_true();
+	return FD_OK;
+}
+
+static void
+bump_done(void *arg, enum fd_err err, const struct fd_change *c)
+{
+	if (err != FD_OK)
+		log_warnx("reload: the zone's records changed but its serial "
+		    "could not be raised: %s; secondaries see the change at "
+		    "the next one", c->msg);
+}
+
 enum fd_err
 daemon_reload(void *arg, char *msg, size_t len)
 {
 	struct daemon *d = arg;
 	struct fd_config *cfg;
 	struct fd_zone *zone = NULL;
+	struct fd_actor reloader = {"reload", FD_ACTOR_NO_UID};
+	bool same;
 	char err[1024], keys[256];
 	enum fd_err rc;
 
@@ -123,6 +154,7 @@ daemon_reload(void *arg, char *msg, size_t len)
 		    "zone cannot be built: %s", d->config_path, fd_strerror(rc));
 		goto refused;
 	}
+	same = fd_zone_same_records(d->env.zone, zone);
 	/* the workers', then the main thread's: neither can fail after */
 	rc = fd_server_set_zone(d->srv, zone);
 	zone = NULL;
@@ -142,6 +174,10 @@ daemon_reload(void *arg, char *msg, size_t len)
 	free(d->cfg_reloaded);
 	d->cfg_reloaded = cfg;
 	log_configure(cfg->log_syslog, cfg->log_level);
+	if (!same && fd_writer_submit(d->writer, &reloader, bump_apply,
+	    bump_done, NULL) != FD_OK)
+		log_warnx("reload: the zone's records changed but its serial "
+		    "could not be raised");
 	/* the secondaries: who is told, from where, with which key */
 	fd_secondaries_configure(d->sec, cfg);
 	if (fd_notifier_configure(d->notifier, cfg) != FD_OK)

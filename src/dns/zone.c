@@ -144,3 +144,21 @@ fd_zone_build(const struct fd_config *cfg, struct fd_zone *z)
 	z->n_acl = cfg->n_xfr_allow;
 	return FD_OK;
 }
+
+bool
+fd_zone_same_records(const struct fd_zone *a, const struct fd_zone *b)
+{
+	/* fd_zone_build zeroes the struct first: padding and unused slots
+	 * compare equal */
+	return a->origin_len == b->origin_len &&
+	    memcmp(a->origin, b->origin, a->origin_len) == 0 &&
+	    a->default_ttl == b->default_ttl && a->ns_ttl == b->ns_ttl &&
+	    a->soa_mname_len == b->soa_mname_len &&
+	    memcmp(a->soa_mname, b->soa_mname, a->soa_mname_len) == 0 &&
+	    a->soa_rname_len == b->soa_rname_len &&
+	    memcmp(a->soa_rname, b->soa_rname, a->soa_rname_len) == 0 &&
+	    a->soa_ttl == b->soa_ttl && a->refresh == b->refresh &&
+	    a->retry == b->retry && a->expire == b->expire &&
+	    a->minimum == b->minimum && a->n_ns == b->n_ns &&
+	    memcmp(a->ns, b->ns, sizeof(a->ns)) == 0;
+}

@@ -183,3 +183,29 @@ def test_restart_keeps_ixfr(make_fleet):
     for s in fl.secs:
         mine = [l for l in log if "to %s#" % s.addr in l]
         assert mine and all("IXFR to" in l for l in mine), (s.name, log)
+
+
+def test_reload_that_changes_the_zone_reaches_secondaries(make_fleet):
+    """A reload that changes the zone's own records (here the SOA
+    minimum) raises the serial and breaks the journal: the secondaries
+    take the whole zone and serve the new SOA."""
+    fl = make_fleet()
+    d = fl.d
+    d.ctl("app", "add", "a", "--addr", "192.0.2.1")
+    fl.wait_all()
+    before = d.serial()
+    offset = len(d.read_log())
+    d.settings["minimum"] = 42
+    d.write_config()
+    d.ctl("reload")
+    d.wait_log("zone.reload", offset)
+    assert d.serial() != before
+    fl.wait_all()
+    for s in fl.secs:
+        assert s.query(d.origin, "SOA").answer[0][0].minimum == 42, s.name
+    log = xfr_lines(fl, offset)
+    assert not any("(from the journal)" in l for l in log), log
+    # a reload that changes nothing in the zone leaves the serial alone
+    serial = d.serial()
+    d.ctl("reload")
+    assert d.serial() == serial

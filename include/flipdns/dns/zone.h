@@ -69,6 +69,13 @@ struct fd_zone {
 	struct fd_zone_acl acl[FD_CONF_MAX_XFR_ALLOW];
 };
 
+/*
+ * Whether a and b serve the same records (SOA, NS, nameserver addresses,
+ * the TTLs of the status names): a reload that changes them changes the
+ * zone a secondary must transfer.
+ */
+bool fd_zone_same_records(const struct fd_zone *a, const struct fd_zone *b);
+
 /* Build z from a validated config.  FD_ECONFIG if a name does not convert. */
 enum fd_err fd_zone_build(const struct fd_config *cfg, struct fd_zone *z);
 
