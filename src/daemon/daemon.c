@@ -16,6 +16,7 @@
 #include "flipdns/util/log.h"
 #include "flipdns/daemon/server.h"
 #include "flipdns/daemon/writer.h"
+#include "flipdns/db/txn.h"
 #include "flipdns/dns/zone.h"
 #include "daemon_state.h"
 #include "secondaries.h"
@@ -85,6 +86,20 @@ log_commit(void *arg, const struct fd_commit_info *ci)
 	log_info("commit: serial %u, %zu change%s, %zu refused, %s touched",
 	    ci->serial, ci->changes, ci->changes == 1 ? "" : "s", ci->refused,
 	    touched);
+}
+
+/* NOTIFY the secondaries of the serial the store starts with. */
+static void
+announce_serial(struct daemon *d)
+{
+	MDB_txn *txn;
+
+	if (fd_txn_begin_read(d->st, &txn) != FD_OK) {
+		log_warnx("notify: cannot read the serial to announce");
+		return;
+	}
+	fd_notifier_announce(d->notifier, fd_store_serial(d->st, txn));
+	fd_txn_abort(txn);
 }
 
 static void
@@ -226,6 +241,7 @@ fd_daemon_run(const char *config_path, const struct fd_config *cfg)
 		log_warnx("notify: %s", fd_strerror_sys(err));
 		goto out;
 	}
+	announce_serial(&d);
 	if ((err = fd_control_open(d.base, &d.env, d.writer, &d.ctl)) !=
 	    FD_OK) {
 		log_warnx("cannot open control socket %s: %s",

@@ -342,20 +342,24 @@ fd_notifier_new(struct event_base *base, const struct fd_zone *const *zone,
 }
 
 void
-fd_notifier_hook(void *arg, const struct fd_commit_info *ci)
+fd_notifier_announce(struct fd_notifier *n, uint32_t serial)
 {
-	struct fd_notifier *n = arg;
-
 	for (int i = 0; i < n->n; i++) {
 		struct target *t = &n->t[i];
 
-		t->want = ci->serial;
+		t->want = serial;
 		t->want_set = true;
 		if (!t->busy) {
 			t->backoff_ms = RETRY_FIRST_MS;
 			target_send(t);
 		}
 	}
+}
+
+void
+fd_notifier_hook(void *arg, const struct fd_commit_info *ci)
+{
+	fd_notifier_announce(arg, ci->serial);
 }
 
 void

@@ -29,6 +29,13 @@ enum fd_err fd_notifier_new(struct event_base *base,
 /* New targets (reload): what was in flight is dropped. */
 enum fd_err fd_notifier_configure(struct fd_notifier *n,
     const struct fd_config *cfg);
+/*
+ * Announce serial to every target: at start (a secondary may have missed
+ * changes while flipdns was down, and its refresh timer may be an hour
+ * away, as BIND and Knot primaries do on loading a zone), and from the
+ * hook.
+ */
+void fd_notifier_announce(struct fd_notifier *n, uint32_t serial);
 /* The post-commit hook (writer.h): arg is the notifier. */
 void fd_notifier_hook(void *arg, const struct fd_commit_info *ci);
 void fd_notifier_free(struct fd_notifier *n);
