@@ -50,6 +50,36 @@ qtype_name(uint16_t t)
 	return t == FD_T_IXFR ? "IXFR" : "AXFR";
 }
 
+/*
+ * Refusals logged per second, per worker thread: enough to see who is
+ * knocking; a flood of refused requests (each a TCP connection, so not
+ * spoofed, but cheap to repeat) must not become a flood of log lines.
+ * The rest are counted and said in one line.
+ */
+#define REFUSALS_LOGGED_PER_SECOND 10
+
+static _Thread_local time_t refusal_second;
+static _Thread_local unsigned refusals, refusals_unlogged;
+
+/* Whether this refusal gets its line; says how many did not. */
+static bool
+refusal_logged(void)
+{
+	time_t now = time(NULL);
+
+	if (now != refusal_second) {
+		if (refusals_unlogged > 0)
+			log_info("xfr: %u more refused transfer requests not "
+			    "logged", refusals_unlogged);
+		refusal_second = now;
+		refusals = refusals_unlogged = 0;
+	}
+	if (refusals++ < REFUSALS_LOGGED_PER_SECOND)
+		return true;
+	refusals_unlogged++;
+	return false;
+}
+
 void
 fd_xfr_log_refusal(const struct sockaddr *peer, const struct fd_zone *zone,
     const struct fd_query_info *info)
@@ -57,6 +87,8 @@ fd_xfr_log_refusal(const struct sockaddr *peer, const struct fd_zone *zone,
 	char who[64], origin[FD_DNAME_TEXT_MAX];
 	const char *why;
 
+	if (!refusal_logged())
+		return;
 	peer_text(peer, who, sizeof(who));
 	fd_name_to_text(zone->origin, zone->origin_len, origin,
 	    sizeof(origin));

@@ -65,7 +65,7 @@ def test_depends_on_what_is_linked(deb):
         "systemd | adduser", "libc6", "libevent-2.1-7",
         "libevent-openssl-2.1-7",   # HTTPS for the HTTP API
         "libevent-pthreads-2.1-7", "libjansson4", "liblmdb0",
-        "libssl3",                  # token hashes, TLS
+        "libssl3",                  # token hashes, TLS, TSIG
         "libsystemd0", "libyaml-0-2"]), depends
 
 

@@ -212,8 +212,8 @@ def mdb_stat(path):
             entries[name] = int(m.group(1))
     assert set(entries) == {"Main DB", "apps", "groups", "history", "meta",
                             "status", "tombstones", "app_groups",
-                            "tokens"}, r.stdout
-    assert entries["Main DB"] == 8, r.stdout
+                            "tokens", "journal"}, r.stdout
+    assert entries["Main DB"] == 9, r.stdout
     # the environment and the free list are sound too
     r = subprocess.run(["mdb_stat", "-ef", path], capture_output=True,
                        text=True, timeout=HANG_GUARD)
