@@ -344,9 +344,11 @@ put_rr(struct fd_wbuf *w, const uint8_t *kn, size_t knl, const uint8_t *an,
 	put48(b, time_signed);
 	put16(b + 6, FD_TSIG_FUDGE);
 	put16(b + 8, (uint16_t)mac_len);
-	if (!fd_put_bytes(w, b, 10) || !fd_put_bytes(w, mac, mac_len) ||
+	if (!fd_put_bytes(w, b, 10) ||
+	    (mac_len > 0 && !fd_put_bytes(w, mac, mac_len)) ||
 	    !fd_put_u16(w, id) || !fd_put_u16(w, error) ||
-	    !fd_put_u16(w, other_len) || !fd_put_bytes(w, other, other_len))
+	    !fd_put_u16(w, other_len) ||
+	    (other_len > 0 && !fd_put_bytes(w, other, other_len)))
 		goto full;
 	put16(w->p + 10, (uint16_t)(get16(w->p + 10) + 1));
 	return true;
