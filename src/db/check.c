@@ -7,8 +7,8 @@
  * record readable, its endpoints well-formed), the groups (each record
  * readable, the apps it names present; their primary and active counts
  * summed per app), the status labels, the tombstones, the history rows'
- * keys, the tokens' pages and the app-to-groups index (one entry per app
- * a group names).
+ * keys, the tokens' and the IXFR journal's pages and the app-to-groups
+ * index (one entry per app a group names).
  * Then each app's counters must equal what its groups say.  Each table's
  * walked entries must equal the count LMDB keeps for it.
  *
@@ -432,6 +432,11 @@ walk_all(struct walk *w, struct fd_check_facts *f)
 	if (w->have[FD_DB_TOKENS] && (err = walk_table(w,
 	    w->dbi[FD_DB_TOKENS], check_any, NULL)) != FD_OK)
 		return err;
+	/* the journal is read with bounds by transfers: its pages here */
+	w->where = "journal";
+	if (w->have[FD_DB_JOURNAL] && (err = walk_table(w,
+	    w->dbi[FD_DB_JOURNAL], check_any, NULL)) != FD_OK)
+		return err;
 	if (!w->have[FD_DB_APP_GROUPS])
 		return FD_OK;
 	w->where = "app_groups";
@@ -452,9 +457,12 @@ open_tables(struct walk *w)
 
 	for (i = 0; i < FD_DB_COUNT; i++) {
 		rc = mdb_dbi_open(w->txn, fd_store_db_names[i], 0, &w->dbi[i]);
-		/* tables of later schemas: walk_all checks against it */
+		/* tables of later schemas: walk_all checks against it; the
+		 * IXFR journal, made by the first open that has zone
+		 * transfers, may be missing from any older store */
 		if (rc == MDB_NOTFOUND &&
-		    (i == FD_DB_APP_GROUPS || i == FD_DB_TOKENS))
+		    (i == FD_DB_APP_GROUPS || i == FD_DB_TOKENS ||
+		    i == FD_DB_JOURNAL))
 			continue;
 		w->have[i] = rc == 0;
 		if (rc == 0)
