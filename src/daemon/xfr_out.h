@@ -8,7 +8,7 @@
  * last: so every message is of one serial.  tcp.c asks for one message
  * per writable event, so the worker's other connections take their turns
  * in between, and a client that stops reading stops the transfer (the
- * connection's idle timer then closes it).  At most FD_XFR_MAX run at
+ * connection's busy clock, tcp.query_timeout per message, then closes it).  At most FD_XFR_MAX run at
  * once in the whole daemon: each holds a snapshot (LMDB cannot reuse the
  * pages it sees) and a reader slot.
  */

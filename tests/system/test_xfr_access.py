@@ -7,7 +7,7 @@ from another address REFUSED; none gets a record, and each refusal is
 logged.  A signed ordinary query with an unknown key gets NOTAUTH/BADKEY
 too.  AXFR over UDP is refused, IXFR over UDP gets the SOA alone, an IXFR
 whose SOA is bogus gets FORMERR.  Clients that ask for an AXFR and never
-read hold nothing but their own connection until the idle timeout: the
+read hold nothing but their own connection until tcp.query_timeout: the
 server answers others, commits, and serves another transfer meanwhile.
 """
 
@@ -202,7 +202,7 @@ def stalled_axfr(d):
 
 
 def test_clients_that_never_read(daemons):
-    d = daemons(tcp_idle_timeout=3)
+    d = daemons(tcp_query_timeout=3)
     path = os.path.join(d.dir, "big.yaml")
     with open(path, "w") as f:
         f.write("apps:\n  - {name: a, addrs: [192.0.2.1, \"2001:db8::1\"]}\n"
@@ -231,7 +231,8 @@ def test_clients_that_never_read(daemons):
         # a ninth is told to come back later, nothing more
         rcode, ancount, _ = tcp_exchange(d, request(d, "AXFR", SEC1))
         assert rcode == dns.rcode.SERVFAIL and ancount == 0
-        # the idle timeout ends them, and frees their slots
+        # tcp.query_timeout ends them (a message not taken in time), and
+        # frees their slots
         assert "xfr: AXFR to" not in d.read_log()[offset:], \
             "a transfer to a client that does not read ended"
         end = time.monotonic() + 60
