@@ -105,22 +105,25 @@ def fleet(request):
 def import_zone(d, n=1000):
     """n groups of every kind: addresses (v4, v6, both), CNAMEs out of
     the zone and to other groups, reserved, backup only set, switched;
-    then some deleted.  Returns the labels."""
+    then some deleted.  Returns the labels.  Two imports: an app whose
+    CNAME is a group of the zone is refused before that group exists."""
     o = d.origin
     apps = [
         "  - {name: both, addrs: [192.0.2.1, \"2001:db8::1\"]}",
         "  - {name: v4, addrs: [192.0.2.4, 192.0.2.5]}",
         "  - {name: v6, addrs: [\"2001:db8::6\"]}",
         "  - {name: out, cname: lb.example.com}",
-        "  - {name: in, cname: g0000.%s}" % o,
-        "  - {name: gone, cname: g0009.%s}" % o,
         "  - {name: unused, addrs: [192.0.2.99]}",
+    ]
+    chained = [
+        "  - {name: in, cname: g0000.%s}" % o,
+        "  - {name: other, cname: g0009.%s}" % o,
     ]
     kinds = [("both", None, None), ("v4", "both", None),
              ("v6", "out", "backup"), ("out", None, None),
-             ("in", "v4", None), (None, None, None), ("gone", "v6", None),
+             ("in", "v4", None), (None, None, None), ("other", "v6", None),
              ("v4", "v6", "backup")]
-    groups = []
+    first, second = [], []
     for i in range(n):
         primary, backup, active = kinds[i % len(kinds)]
         g = "{label: g%04d" % i
@@ -131,15 +134,17 @@ def import_zone(d, n=1000):
         if active:
             g += ", active: %s" % active
         g += ", ttl: %d}" % (30 + i % 5)
-        groups.append("  - " + g)
-    path = os.path.join(d.dir, "zone.yaml")
-    with open(path, "w") as f:
-        f.write("apps:\n%s\ngroups:\n%s\n" % ("\n".join(apps),
-                                             "\n".join(groups)))
-    d.ctl("import", path)
-    # every 9th group (reserved ones, to be deletable) is deleted
+        (second if primary in ("in", "other") else first).append("  - " + g)
+    for name, a, groups in (("zone.yaml", apps, first),
+                            ("chained.yaml", chained, second)):
+        path = os.path.join(d.dir, name)
+        with open(path, "w") as f:
+            f.write("apps:\n%s\ngroups:\n%s\n" % ("\n".join(a),
+                                                 "\n".join(groups)))
+        d.ctl("import", path)
+    # every 80th group from the 5th (reserved ones, so deletable) goes
     for i in range(5, n, 80):
-        d.ctl("group", "delete", "g%04d" % i)
+        d.ctl("group", "delete", "g%04d" % i, "--yes")
     return ["g%04d" % i for i in range(n)]
 
 
