@@ -197,6 +197,24 @@ static const struct key keys[] = {
 	 */
 	{"transfer.journal.max_serials", T_U32, 0, 0, 1000000, 10000, NULL,
 	    CFG(journal_max_serials), 0},
+	/*
+	 * 1 s keeps thousands of checks from costing much (bench/README.md);
+	 * lower is for tests, whose servers go down on cue (down to 10 ms, a
+	 * loopback TLS handshake)
+	 */
+	{"health.min_interval", T_SECONDS, 0, 10, 3600000, 1000, NULL,
+	    CFG(health_min_interval_ms), 0},
+	{"health.ca_file", T_STR, 0, 0, PATH_MAX - 1, 0, "",
+	    CFG(health_ca_file), 0},
+	{"resolver.addresses", T_LISTEN, 0, 0, 0, 0, NULL, CFG(resolvers),
+	    CNT(n_resolvers)},
+	{"notify.webhooks", T_URLS, 0, 0, 0, 0, NULL, CFG(webhooks),
+	    CNT(n_webhooks)},
+	{"notify.secret", T_STR, 0, 0, FD_CONF_SECRET_MAX - 1, 0, "",
+	    CFG(notify_secret), 0},
+	/* a minute: a receiver back from an outage hears within one */
+	{"notify.retry_max", T_U32, 0, 1, 3600, 60, NULL,
+	    CFG(notify_retry_max), 0},
 };
 
 /* One zone.nameservers entry; its fields start zeroed. */
@@ -516,6 +534,12 @@ check_config(struct ctx *c, yaml_node_t *root)
 		rc = cfg_err(c, &ttl->start_mark, "zone.ttl: 0 is refused: "
 		    "caches would keep nothing and every query would come "
 		    "here; set zone.allow_zero_ttl: true to allow it");
+		goto out;
+	}
+	/* signed with the secret: a receiver must be able to tell it is us */
+	if (cfg->n_webhooks > 0 && cfg->notify_secret[0] == '\0') {
+		rc = cfg_err(c, &c->webhooks_mark, "notify.webhooks: needs "
+		    "notify.secret, the key their signatures are made with");
 		goto out;
 	}
 	if ((cfg->http_tls_cert[0] == '\0') != (cfg->http_tls_key[0] == '\0')) {

@@ -28,6 +28,22 @@ size_text(char *out, size_t len, uint64_t v)
 		snprintf(out, len, "%llu%c", (unsigned long long)v, units[u]);
 }
 
+/* 1500 ms -> "1.5": durations are written the way the file takes them. */
+static void
+seconds_text(char *out, size_t len, uint64_t ms)
+{
+	size_t n;
+
+	snprintf(out, len, "%llu.%03llu", (unsigned long long)ms / 1000,
+	    (unsigned long long)ms % 1000);
+	/* no trailing zeros, and no dot for whole seconds */
+	n = strlen(out);
+	while (n > 0 && out[n - 1] == '0')
+		out[--n] = '\0';
+	if (n > 0 && out[n - 1] == '.')
+		out[--n] = '\0';
+}
+
 static void
 type_text(const struct key *k, char *out, size_t len)
 {
@@ -102,6 +118,15 @@ type_text(const struct key *k, char *out, size_t len)
 		snprintf(out, len, "list of mappings {to, key}, %llu..%zu",
 		    (unsigned long long)k->min, cap);
 		break;
+	case T_SECONDS:
+		seconds_text(lo, sizeof(lo), k->min);
+		seconds_text(hi, sizeof(hi), k->max);
+		snprintf(out, len, "seconds, decimals allowed, %s..%s", lo, hi);
+		break;
+	case T_URLS:
+		snprintf(out, len, "list of http:// or https:// URLs, %llu..%zu",
+		    (unsigned long long)k->min, cap);
+		break;
 	}
 }
 
@@ -120,6 +145,8 @@ default_text(const struct key *k, char *out, size_t len)
 		snprintf(out, len, "%04llo", (unsigned long long)k->def);
 	else if (k->type == T_GID && k->def == FD_CONF_GID_UNSET)
 		snprintf(out, len, "the group of user");
+	else if (k->type == T_SECONDS)
+		seconds_text(out, len, k->def);
 	else if (cfg_is_number(k))
 		snprintf(out, len, "%llu", (unsigned long long)k->def);
 	else if (cfg_list_capacity(k) > 0)

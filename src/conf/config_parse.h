@@ -45,6 +45,8 @@ enum ktype {
 	T_PREFIX,	/* ADDR or ADDR/BITS */
 	T_XFR_ALLOW,	/* list of {from, key} */
 	T_NOTIFY,	/* list of {to, key} */
+	T_SECONDS,	/* seconds with decimals, stored as milliseconds */
+	T_URLS,		/* list of http:// or https:// URLs */
 };
 
 #define K_REQUIRED	0x1
@@ -79,6 +81,7 @@ struct ctx {
 	yaml_mark_t notify_key_mark[FD_CONF_MAX_NOTIFY];
 	yaml_mark_t keys_mark;			/* transfer.keys */
 	yaml_mark_t source_mark;		/* transfer.notify_source */
+	yaml_mark_t webhooks_mark;	/* for the secret check */
 };
 
 /*

@@ -422,10 +422,16 @@ set_listen(struct ctx *c, const struct key *k, const char *path,
 	}
 	memcpy(l->text, s, strlen(s) + 1);
 
-	/* a second bind of the same address would fail at startup */
+	/*
+	 * Twice in one list is a mistake: a second bind of a listen address
+	 * would fail at startup, a resolver twice is asked twice.  The
+	 * entries before this one are the list's own (l - idx on).
+	 */
 	for (i = 0; i < idx; i++) {
-		if (c->cfg->listen[i].sslen == l->sslen &&
-		    memcmp(&c->cfg->listen[i].ss, &l->ss, l->sslen) == 0) {
+		const struct fd_conf_listen *e = l - idx + i;
+
+		if (e->sslen == l->sslen && memcmp(&e->ss, &l->ss, l->sslen) ==
+		    0) {
 			rc = cfg_err(c, &n->start_mark,
 			    "%s: '%s' is listed twice", path, s);
 			goto out;
@@ -559,6 +565,76 @@ bad:
 	    "ADDRESS/BITS", path, s);
 }
 
+/*
+ * Seconds with up to three decimals ("1", "0.25"), stored as
+ * milliseconds; min and max of the row are in milliseconds.
+ */
+static enum fd_err
+set_seconds(struct ctx *c, const struct key *k, const char *path,
+    yaml_node_t *n, void *dst, int idx)
+{
+	const char *s, *dot;
+	uint64_t whole = 0, frac = 0, ms;
+	size_t flen = 0;
+	bool overflow = false;
+	enum fd_err rc;
+
+	if ((rc = cfg_scalar(c, path, n, &s)) != FD_OK)
+		return rc;
+	dot = strchr(s, '.');
+	if (!parse_u64(s, dot ? (size_t)(dot - s) : strlen(s), &whole,
+	    &overflow) || overflow)
+		goto bad;
+	if (dot != NULL) {
+		flen = strlen(dot + 1);
+		if (flen == 0 || flen > 3 ||
+		    !parse_u64(dot + 1, flen, &frac, &overflow))
+			goto bad;
+		while (flen++ < 3)
+			frac *= 10;
+	}
+	if (whole > UINT32_MAX / 1000)
+		goto range;
+	ms = whole * 1000 + frac;
+	if (ms < k->min || ms > k->max)
+		goto range;
+	store_uint(dst, k->size, ms);
+	return FD_OK;
+bad:
+	return cfg_err(c, &n->start_mark, "%s: '%s' is not a number of seconds "
+	    "(up to 3 decimals)", path, s);
+range:
+	return cfg_err(c, &n->start_mark, "%s: %s is out of range %llu.%03llu.."
+	    "%llu.%03llu seconds", path, s, (unsigned long long)k->min / 1000,
+	    (unsigned long long)k->min % 1000, (unsigned long long)k->max / 1000,
+	    (unsigned long long)k->max % 1000);
+}
+
+/* An http:// or https:// URL, kept as written (libcurl parses it). */
+static enum fd_err
+set_url(struct ctx *c, const struct key *k, const char *path, yaml_node_t *n,
+    void *dst, int idx)
+{
+	const char *s;
+	enum fd_err rc;
+
+	if ((rc = cfg_scalar(c, path, n, &s)) != FD_OK)
+		return rc;
+	c->webhooks_mark = n->start_mark;
+	if (strncmp(s, "http://", 7) != 0 && strncmp(s, "https://", 8) != 0)
+		return cfg_err(c, &n->start_mark, "%s: '%s' is not an http:// "
+		    "or https:// URL", path, s);
+	for (const char *p = s; *p != '\0'; p++)
+		if ((unsigned char)*p <= ' ' || *p == 0x7f)
+			return cfg_err(c, &n->start_mark, "%s: a URL has no "
+			    "blanks or control characters", path);
+	if (strlen(s) >= FD_CONF_URL_MAX)
+		return cfg_err(c, &n->start_mark, "%s: the URL is longer than %d "
+		    "characters", path, FD_CONF_URL_MAX - 1);
+	memcpy(dst, s, strlen(s) + 1);
+	return FD_OK;
+}
+
 struct type_ops {
 	setter set;
 	bool number;		/* default comes from def, not sdef */
@@ -590,6 +666,8 @@ static const struct type_ops types[] = {
 	    sizeof(struct fd_conf_xfr_allow), YAML_MAPPING_NODE},
 	[T_NOTIFY] = {cfg_set_notify, false, sizeof(struct fd_conf_notify),
 	    YAML_MAPPING_NODE},
+	[T_SECONDS] = {set_seconds, true, 0, YAML_SCALAR_NODE},
+	[T_URLS] = {set_url, false, FD_CONF_URL_MAX, YAML_SCALAR_NODE},
 };
 
 /* Check the value's node type, then run the setter once or per entry. */

@@ -28,6 +28,14 @@
 #define FD_CONF_MAX_NS_ADDRS  8
 #define FD_CONF_MAX_LISTEN    16
 #define FD_CONF_MAX_IDS       32
+/* A resolver list, as resolv.conf's: more than a few is never needed. */
+#define FD_CONF_MAX_RESOLVERS 8
+/* Webhook receivers: a handful of endpoints (chat, paging, a log). */
+#define FD_CONF_MAX_WEBHOOKS  8
+/* A URL with a token in its query fits in this; longer is a mistake. */
+#define FD_CONF_URL_MAX       512
+/* An HMAC key longer than SHA-256's block (64) is hashed first anyway. */
+#define FD_CONF_SECRET_MAX    256
 
 /* control.socket_group not given: no gid is (gid_t)-1 (chown's "keep"). */
 #define FD_CONF_GID_UNSET UINT32_MAX
@@ -191,6 +199,20 @@ struct fd_config {
 	int n_notify_source;                 /* at most one per family */
 	struct fd_ipaddr notify_source[2];
 	uint32_t journal_max_serials;        /* IXFR journal; 0: AXFR only */
+
+	/* health: checks of the apps' endpoints (README "Health checks") */
+	uint32_t health_min_interval_ms;     /* least check interval, default 1 s */
+	char health_ca_file[PATH_MAX];       /* "" = the system's CA store */
+
+	/* resolver: for apps whose endpoint is a host name; none: resolv.conf */
+	int n_resolvers;
+	struct fd_conf_listen resolvers[FD_CONF_MAX_RESOLVERS];
+
+	/* notify: webhooks on every switch and health change */
+	int n_webhooks;
+	char webhooks[FD_CONF_MAX_WEBHOOKS][FD_CONF_URL_MAX];
+	char notify_secret[FD_CONF_SECRET_MAX];   /* HMAC-SHA256 key */
+	uint32_t notify_retry_max;           /* seconds between retries, at most */
 };
 
 /* Fill cfg with every default (no zone origin, no listen address). */
