@@ -651,7 +651,8 @@ cmd_import(struct cmd_ctx *x, json_t **result)
 	if (x->in == NULL)
 		ERR(x, FD_EPROTO, "import needs the YAML document as payload");
 	err = fd_import_yaml(&x->chg, name ? name : "import", x->in->data,
-	    x->in->len, x->env->cfg->ttl, &napps, &ngroups);
+	    x->in->len, x->env->cfg->ttl, x->env->cfg->health_min_interval_ms,
+	    &napps, &ngroups);
 	if (err != FD_OK)
 		return err;
 	*result = json_pack("{s:I, s:I, s:I}", "apps", (json_int_t)napps,

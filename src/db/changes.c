@@ -11,8 +11,10 @@
 
 #include "flipdns/db/appindex.h"
 #include "flipdns/db/changes.h"
+#include "flipdns/db/health.h"
 #include "flipdns/db/history.h"
 #include "flipdns/db/render.h"
+#include "change_int.h"
 #include "cnames.h"
 #include "effects.h"
 
@@ -81,15 +83,15 @@ app_store(struct fd_change *c, const struct app_state *a)
 }
 
 /* The JSON of an app as stored now in this transaction. */
-static json_t *
-app_json(struct fd_change *c, const char *name)
+json_t *
+fd_change_app_json(struct fd_change *c, const char *name)
 {
 	struct fd_app_view v;
 
 	if (c->bulk ||
 	    fd_store_get_app(c->st, c->txn, name, strlen(name), &v) != FD_OK)
 		return NULL;
-	return fd_json_app(&v, c->origin);
+	return fd_json_app_full(c->st, c->txn, &v, c->origin);
 }
 
 static enum fd_err
@@ -138,7 +140,7 @@ group_json(struct fd_change *c, const char *label)
 	if (c->bulk ||
 	    fd_store_get_group(c->st, c->txn, label, strlen(label), &v) != FD_OK)
 		return NULL;
-	return fd_json_group(&v, c->origin);
+	return fd_json_group_full(c->st, c->txn, &v, c->origin);
 }
 
 static const char *
@@ -235,8 +237,8 @@ group_relink(struct fd_change *c, const struct group_state *old,
  * after, and frees fx.  Part of an import (bulk), it does none of that:
  * the import does it once.
  */
-static enum fd_err
-change_commit(struct fd_change *c, const char *op, const char *subject,
+enum fd_err
+fd_change_record(struct fd_change *c, const char *op, const char *subject,
     json_t *before, json_t *after, struct fd_effects *fx)
 {
 	json_t *members = NULL, *touched = NULL;
@@ -245,6 +247,10 @@ change_commit(struct fd_change *c, const char *op, const char *subject,
 	c->changed = true;
 	if (!c->bulk)
 		err = fd_effects_finish(fx, &members, &touched);
+	/* why a source inside the daemon made it (health: the checks) */
+	if (!c->bulk && err == FD_OK && c->evidence != NULL &&
+	    json_object_set(members, "evidence", c->evidence) != 0)
+		err = FD_ENOMEM;
 	if (!c->bulk && err == FD_OK) {
 		err = fd_history_append(c->st, c->txn, c->now, &c->actor, op,
 		    subject, before, after, members, &c->serial);
@@ -263,8 +269,8 @@ change_commit(struct fd_change *c, const char *op, const char *subject,
 }
 
 /* Gathering what a change moved; an import's parts leave it to the import. */
-static void
-effects_begin(struct fd_change *c, struct fd_effects *fx)
+void
+fd_change_effects_begin(struct fd_change *c, struct fd_effects *fx)
 {
 	fd_effects_init(fx, c->st, c->txn, !c->bulk);
 }
@@ -387,7 +393,7 @@ app_write(struct fd_change *c, const char *name, const struct fd_endpoints *ep,
 		if (fd_store_get_app(c->st, c->txn, name, strlen(name), &old) ==
 		    FD_OK)
 			FAIL(c, FD_EEXISTS, "app %s already exists", name);
-		effects_begin(c, &fx);
+		fd_change_effects_begin(c, &fx);
 		fd_effects_app(&fx, name);    /* added: its status name appears */
 		memset(&a, 0, sizeof(a));
 		snprintf(a.name, sizeof(a.name), "%s", name);
@@ -416,12 +422,12 @@ app_write(struct fd_change *c, const char *name, const struct fd_endpoints *ep,
 			return err;
 		if (fd_endpoints_equal(&a.ep, ep))
 			return FD_OK;    /* same endpoints: no new serial */
-		effects_begin(c, &fx);
+		fd_change_effects_begin(c, &fx);
 		if ((err = app_moved(c, &a, &fx)) != FD_OK) {
 			fd_effects_free(&fx);
 			return err;
 		}
-		before = app_json(c, name);
+		before = fd_change_app_json(c, name);
 	}
 	a.ep = *ep;
 	a.updated = c->now;
@@ -435,8 +441,8 @@ app_write(struct fd_change *c, const char *name, const struct fd_endpoints *ep,
 		fd_effects_free(&fx);
 		return err;
 	}
-	return change_commit(c, create ? "app.add" : "app.set", name, before,
-	    app_json(c, name), &fx);
+	return fd_change_record(c, create ? "app.add" : "app.set", name, before,
+	    fd_change_app_json(c, name), &fx);
 }
 
 enum fd_err
@@ -503,9 +509,9 @@ fd_change_app_remove(struct fd_change *c, const char *name)
 		    a.ref_count == 1 ? "" : "s", groups,
 		    a.ref_count == 1 ? "it" : "them");
 	}
-	effects_begin(c, &fx);
+	fd_change_effects_begin(c, &fx);
 	fd_effects_app(&fx, name);    /* removed: its status name goes */
-	before = app_json(c, name);
+	before = fd_change_app_json(c, name);
 	k.mv_size = strlen(name);
 	k.mv_data = (void *)name;
 	rc = mdb_del(c->txn, fd_store_dbi(c->st, FD_DB_APPS), &k, NULL);
@@ -514,12 +520,16 @@ fd_change_app_remove(struct fd_change *c, const char *name)
 		k.mv_data = a.status_label;
 		rc = mdb_del(c->txn, fd_store_dbi(c->st, FD_DB_STATUS), &k, NULL);
 	}
-	if (rc != 0) {
+	err = fd_store_err(rc);
+	/* its check and health go with it */
+	if (err == FD_OK)
+		err = fd_change_app_forget_health(c, name);
+	if (err != FD_OK) {
 		json_decref(before);
 		fd_effects_free(&fx);
-		FAIL(c, fd_store_err(rc), "%s", fd_strerror(fd_store_err(rc)));
+		FAIL(c, err, "%s", fd_strerror(err));
 	}
-	return change_commit(c, "app.remove", name, before, NULL, &fx);
+	return fd_change_record(c, "app.remove", name, before, NULL, &fx);
 }
 
 bool
@@ -589,7 +599,7 @@ fd_change_group_create(struct fd_change *c, const char *label,
 	g.created = g.updated = c->now;
 	if ((err = check_group_shape(c, &g)) != FD_OK)
 		return err;
-	effects_begin(c, &fx);
+	fd_change_effects_begin(c, &fx);
 	if ((err = group_relink(c, NULL, &g, &fx)) != FD_OK ||
 	    (err = group_store(c, &g)) != FD_OK) {
 		fd_effects_free(&fx);
@@ -601,7 +611,7 @@ fd_change_group_create(struct fd_change *c, const char *label,
 	}
 	fd_effects_moved(&fx, g.label);    /* a new name answers */
 	memcpy(label_out, g.label, strlen(g.label) + 1);
-	return change_commit(c, "group.create", g.label, NULL,
+	return fd_change_record(c, "group.create", g.label, NULL,
 	    group_json(c, g.label), &fx);
 }
 
@@ -610,7 +620,17 @@ fd_change_group_set(struct fd_change *c, const char *label,
     struct fd_app_ref primary, struct fd_app_ref backup, bool ttl_given,
     uint32_t ttl)
 {
+	return fd_change_group_set_policy(c, label, primary, backup, ttl_given,
+	    ttl, NULL);
+}
+
+enum fd_err
+fd_change_group_set_policy(struct fd_change *c, const char *label,
+    struct fd_app_ref primary, struct fd_app_ref backup, bool ttl_given,
+    uint32_t ttl, const struct fd_policy *policy)
+{
 	struct group_state old, g;
+	struct fd_policy old_policy;
 	struct fd_effects fx;
 	const char *was, *now;
 	json_t *before;
@@ -618,6 +638,11 @@ fd_change_group_set(struct fd_change *c, const char *label,
 
 	if ((err = group_load(c, label, &old)) != FD_OK)
 		return err;
+	if ((err = fd_policy_get(c->st, c->txn, label, strlen(label),
+	    &old_policy)) != FD_OK)
+		FAIL(c, err, "group %s: its policy: %s", label, fd_strerror(err));
+	if (policy == NULL)
+		policy = &old_policy;
 	g = old;
 	if (primary.given) {
 		if ((err = check_app_exists(c, primary.name, "primary")) != FD_OK)
@@ -640,13 +665,14 @@ fd_change_group_set(struct fd_change *c, const char *label,
 		return err;
 	if (strcmp(g.primary, old.primary) == 0 &&
 	    strcmp(g.backup, old.backup) == 0 && g.ttl == old.ttl &&
-	    g.active == old.active)
+	    g.active == old.active && fd_policy_equal(policy, &old_policy))
 		return FD_OK;    /* nothing to change: no new serial */
 	g.updated = c->now;
 	before = group_json(c, label);
-	effects_begin(c, &fx);
+	fd_change_effects_begin(c, &fx);
 	if ((err = group_relink(c, &old, &g, &fx)) != FD_OK ||
-	    (err = group_store(c, &g)) != FD_OK) {
+	    (err = group_store(c, &g)) != FD_OK ||
+	    (err = fd_change_policy_put(c, label, policy)) != FD_OK) {
 		json_decref(before);
 		fd_effects_free(&fx);
 		FAIL(c, err, "%s", fd_strerror(err));
@@ -661,7 +687,7 @@ fd_change_group_set(struct fd_change *c, const char *label,
 	now = group_active_app(&g);
 	if (g.ttl != old.ttl || strcmp(was ? was : "", now ? now : "") != 0)
 		fd_effects_moved(&fx, label);
-	return change_commit(c, "group.set", label, before,
+	return fd_change_record(c, "group.set", label, before,
 	    group_json(c, label), &fx);
 }
 
@@ -689,7 +715,7 @@ fd_change_group_switch(struct fd_change *c, const char *label,
 		return FD_OK;    /* --to the side already active */
 	g.updated = c->now;
 	before = group_json(c, label);
-	effects_begin(c, &fx);
+	fd_change_effects_begin(c, &fx);
 	if ((err = group_relink(c, &old, &g, &fx)) != FD_OK ||
 	    (err = group_store(c, &g)) != FD_OK) {
 		json_decref(before);
@@ -697,7 +723,7 @@ fd_change_group_switch(struct fd_change *c, const char *label,
 		FAIL(c, err, "%s", fd_strerror(err));
 	}
 	fd_effects_moved(&fx, label);
-	return change_commit(c, "group.switch", label, before,
+	return fd_change_record(c, "group.switch", label, before,
 	    group_json(c, label), &fx);
 }
 
@@ -729,8 +755,13 @@ fd_change_group_delete(struct fd_change *c, const char *label)
 		json_decref(before);
 		FAIL(c, fd_store_err(rc), "%s", fd_strerror(fd_store_err(rc)));
 	}
+	/* a deleted group keeps no policy for a label never issued again */
+	if ((err = fd_change_policy_put(c, label, NULL)) != FD_OK) {
+		json_decref(before);
+		FAIL(c, err, "%s", fd_strerror(err));
+	}
 	/* it points at no app, so no counter or index entry changes */
-	effects_begin(c, &fx);
+	fd_change_effects_begin(c, &fx);
 	fd_effects_moved(&fx, label);    /* NODATA becomes NXDOMAIN */
-	return change_commit(c, "group.delete", label, before, NULL, &fx);
+	return fd_change_record(c, "group.delete", label, before, NULL, &fx);
 }

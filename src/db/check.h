@@ -46,5 +46,10 @@ enum fd_err fd_store_check(MDB_env *env, const char *dir,
 
 /* The tables' names in LMDB, indexed by enum fd_store_db (store.c). */
 extern const char *const fd_store_db_names[FD_DB_COUNT];
+/*
+ * The schema that brought each table (store.c): older stores lack it;
+ * 0 for a table of no schema, which any store may lack (the journal).
+ */
+extern const uint32_t fd_store_db_since[FD_DB_COUNT];
 
 #endif

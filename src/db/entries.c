@@ -7,7 +7,9 @@
 
 #include "entries.h"
 
-enum value_kind { V_SCALAR, V_ADDRS, V_BOOL };
+enum value_kind { V_SCALAR, V_ADDRS, V_BOOL, V_CHECK };
+/* Which files take a key: both, an apply's only, an import's only. */
+enum key_files { K_BOTH, K_APPLY, K_IMPORT };
 
 /* The keys an entry may have: which list, what value, where it goes. */
 static const struct entry_key {
@@ -17,18 +19,26 @@ static const struct entry_key {
 	enum value_kind kind;
 	size_t off, cap;           /* V_SCALAR: the field */
 	bool nullable;             /* may be null: "no app" */
+	enum key_files files;
 } entry_keys[] = {
 #define F(f) offsetof(struct fd_entry, f), sizeof(((struct fd_entry *)0)->f)
-	{"name", true, FD_KEY_NAME, V_SCALAR, F(name), false},
-	{"cname", true, FD_KEY_CNAME, V_SCALAR, F(cname), false},
-	{"addrs", true, FD_KEY_ADDRS, V_ADDRS, 0, 0, false},
-	{"delete", true, FD_KEY_DELETE, V_BOOL, 0, 0, false},
-	{"label", false, FD_KEY_LABEL, V_SCALAR, F(label), false},
-	{"primary", false, FD_KEY_PRIMARY, V_SCALAR, F(primary), true},
-	{"backup", false, FD_KEY_BACKUP, V_SCALAR, F(backup), true},
-	{"active", false, FD_KEY_ACTIVE, V_SCALAR, F(active), false},
-	{"ttl", false, FD_KEY_TTL, V_SCALAR, F(ttl), false},
-	{"delete", false, FD_KEY_DELETE, V_BOOL, 0, 0, false},
+	{"name", true, FD_KEY_NAME, V_SCALAR, F(name), false, K_BOTH},
+	{"cname", true, FD_KEY_CNAME, V_SCALAR, F(cname), false, K_BOTH},
+	{"addrs", true, FD_KEY_ADDRS, V_ADDRS, 0, 0, false, K_BOTH},
+	{"delete", true, FD_KEY_DELETE, V_BOOL, 0, 0, false, K_APPLY},
+	{"check", true, FD_KEY_CHECK, V_CHECK, 0, 0, false, K_IMPORT},
+	{"label", false, FD_KEY_LABEL, V_SCALAR, F(label), false, K_BOTH},
+	{"primary", false, FD_KEY_PRIMARY, V_SCALAR, F(primary), true, K_BOTH},
+	{"backup", false, FD_KEY_BACKUP, V_SCALAR, F(backup), true, K_BOTH},
+	{"active", false, FD_KEY_ACTIVE, V_SCALAR, F(active), false, K_BOTH},
+	{"ttl", false, FD_KEY_TTL, V_SCALAR, F(ttl), false, K_BOTH},
+	{"delete", false, FD_KEY_DELETE, V_BOOL, 0, 0, false, K_APPLY},
+	{"policy", false, FD_KEY_POLICY, V_SCALAR, F(policy), false, K_IMPORT},
+	{"failback", false, FD_KEY_FAILBACK, V_SCALAR, F(failback), false,
+	    K_IMPORT},
+	{"hold", false, FD_KEY_HOLD, V_SCALAR, F(hold), false, K_IMPORT},
+	{"both_down", false, FD_KEY_BOTH_DOWN, V_SCALAR, F(both_down), false,
+	    K_IMPORT},
 #undef F
 };
 
@@ -138,13 +148,57 @@ read_addrs(struct fd_entries *r, struct fd_entry *e)
 	}
 }
 
+/* check: {type: http, port: 80, ...}: the fields of health.h, as text. */
+static enum fd_err
+read_check(struct fd_entries *r, struct fd_entry *e)
+{
+	char field[16], msg[256];
+	yaml_mark_t kmark;
+	enum fd_err err;
+
+	if (r->ev.type != YAML_MAPPING_START_EVENT)
+		return fd_entries_fail(r, r->ev.start_mark, FD_EINVAL, "check: "
+		    "expected a mapping like {type: http, port: 80}");
+	fd_check_defaults(&e->check);
+	for (;;) {
+		if ((err = next(r)) != FD_OK)
+			return err;
+		if (r->ev.type == YAML_MAPPING_END_EVENT)
+			break;
+		if (r->ev.type != YAML_SCALAR_EVENT)
+			return fd_entries_fail(r, r->ev.start_mark, FD_EINVAL,
+			    "check: expected a key");
+		snprintf(field, sizeof(field), "%s", scalar(r));
+		kmark = r->ev.start_mark;
+		if ((err = next(r)) != FD_OK)
+			return err;
+		if (r->ev.type != YAML_SCALAR_EVENT)
+			return fd_entries_fail(r, r->ev.start_mark, FD_EINVAL,
+			    "check.%s: expected a single value", field);
+		err = fd_check_set(&e->check, field, scalar(r), msg, sizeof(msg));
+		if (err == FD_ENOTFOUND)
+			return fd_entries_fail(r, kmark, FD_EINVAL, "unknown key "
+			    "'%s' in a check", field);
+		if (err != FD_OK)
+			return fd_entries_fail(r, r->ev.start_mark, err, "check: "
+			    "%s", msg);
+	}
+	if (e->check.type == FD_CHECK_NONE)
+		return fd_entries_fail(r, e->mark, FD_EINVAL, "check: needs a "
+		    "type (tcp, http or https)");
+	return FD_OK;
+}
+
 static const struct entry_key *
 find_key(const struct fd_entries *r, const char *key)
 {
+	/* allow_delete: an apply's file */
+	enum key_files not = r->allow_delete ? K_IMPORT : K_APPLY;
+
 	for (size_t i = 0; i < sizeof(entry_keys) / sizeof(entry_keys[0]); i++)
 		if (entry_keys[i].app == r->is_app &&
 		    strcmp(entry_keys[i].key, key) == 0 &&
-		    (r->allow_delete || entry_keys[i].bit != FD_KEY_DELETE))
+		    entry_keys[i].files != not)
 			return &entry_keys[i];
 	return NULL;
 }
@@ -184,7 +238,8 @@ read_entry(struct fd_entries *r, struct fd_entry *e)
 		if ((err = next(r)) != FD_OK)
 			return err;
 		err = k->kind == V_SCALAR ? read_scalar(r, k, e) :
-		    k->kind == V_ADDRS ? read_addrs(r, e) : read_bool(r, k, e);
+		    k->kind == V_ADDRS ? read_addrs(r, e) :
+		    k->kind == V_CHECK ? read_check(r, e) : read_bool(r, k, e);
 		if (err != FD_OK)
 			return err;
 		e->has |= 1u << k->bit;
@@ -314,5 +369,44 @@ fd_entry_endpoints(struct fd_entries *r, struct fd_entry *e)
 	    e->cname, msg, sizeof(msg))) != FD_OK)
 		return fd_entries_fail(r, e->mark, err, "app %s: %s", e->name,
 		    msg);
+	return FD_OK;
+}
+
+enum fd_err
+fd_entry_policy(struct fd_entries *r, const struct fd_entry *e,
+    struct fd_policy *p, bool *given)
+{
+	unsigned long hold;
+	char *end;
+
+	fd_policy_defaults(p);
+	*given = (e->has & FD_KEY(POLICY)) != 0;
+	if (!*given) {
+		if (e->has & (FD_KEY(FAILBACK) | FD_KEY(HOLD) | FD_KEY(BOTH_DOWN)))
+			return fd_entries_fail(r, e->mark, FD_EINVAL, "failback, "
+			    "hold and both_down need a policy");
+		return FD_OK;
+	}
+	if (!fd_policy_mode_parse(e->policy, &p->mode))
+		return fd_entries_fail(r, e->mark, FD_EINVAL, "policy must be "
+		    "manual or auto, not '%s'", e->policy);
+	if ((e->has & FD_KEY(FAILBACK)) && strcmp(e->failback, "true") == 0)
+		p->failback = true;
+	else if ((e->has & FD_KEY(FAILBACK)) && strcmp(e->failback, "false"))
+		return fd_entries_fail(r, e->mark, FD_EINVAL, "failback must be "
+		    "true or false, not '%s'", e->failback);
+	if (e->has & FD_KEY(HOLD)) {
+		hold = strtoul(e->hold, &end, 10);
+		if (e->hold[0] < '0' || e->hold[0] > '9' || *end != '\0' ||
+		    hold > FD_POLICY_HOLD_MAX)
+			return fd_entries_fail(r, e->mark, FD_EINVAL, "hold '%s' "
+			    "is not a number of seconds in 0..%u", e->hold,
+			    FD_POLICY_HOLD_MAX);
+		p->hold = (uint32_t)hold;
+	}
+	if ((e->has & FD_KEY(BOTH_DOWN)) &&
+	    !fd_both_down_parse(e->both_down, &p->both_down))
+		return fd_entries_fail(r, e->mark, FD_EINVAL, "both_down must be "
+		    "keep or primary, not '%s'", e->both_down);
 	return FD_OK;
 }

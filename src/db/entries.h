@@ -8,6 +8,11 @@
  *   groups:
  *     - {label: shop, primary: web1, backup: web2, active: backup, ttl: 60}
  *
+ * An import also takes an app's check (a mapping of `flipctl app check`'s
+ * fields: check: {type: http, port: 80}) and a group's policy (policy,
+ * failback, hold, both_down); an apply does not (yet): its entries are
+ * the desired state, and compared field by field.
+ *
  * Read as a stream of libyaml events (a million groups would not fit a
  * document tree); apps: and groups: may come in any order, and more than
  * once.  Which keys an entry may have is the table in entries.c; a value
@@ -26,7 +31,9 @@
 /* The keys, as bits of fd_entry.has and .null. */
 enum fd_entry_key {
 	FD_KEY_NAME, FD_KEY_CNAME, FD_KEY_ADDRS, FD_KEY_LABEL, FD_KEY_PRIMARY,
-	FD_KEY_BACKUP, FD_KEY_ACTIVE, FD_KEY_TTL, FD_KEY_DELETE
+	FD_KEY_BACKUP, FD_KEY_ACTIVE, FD_KEY_TTL, FD_KEY_DELETE,
+	FD_KEY_CHECK, FD_KEY_POLICY, FD_KEY_FAILBACK, FD_KEY_HOLD,
+	FD_KEY_BOTH_DOWN
 };
 #define FD_KEY(k) (1u << FD_KEY_##k)
 
@@ -42,7 +49,9 @@ struct fd_entry {
 	char active[16];
 	char ttl[16];
 	bool del;                  /* delete: true */
+	char policy[16], failback[8], hold[16], both_down[16];
 	struct fd_endpoints ep;    /* addrs, parsed and checked */
+	struct fd_check check;     /* check, parsed (fd_check_set) */
 	yaml_mark_t mark;          /* where the entry starts */
 };
 
@@ -82,5 +91,12 @@ enum fd_err fd_entry_active(struct fd_entries *r, const struct fd_entry *e,
     enum fd_switch_to *to);
 /* An app entry's endpoints into e->ep: its cname or its addrs. */
 enum fd_err fd_entry_endpoints(struct fd_entries *r, struct fd_entry *e);
+/*
+ * A group entry's policy into *p (the defaults for what it does not
+ * say), *given false when it has none; failback, hold and both_down
+ * without policy are refused.
+ */
+enum fd_err fd_entry_policy(struct fd_entries *r, const struct fd_entry *e,
+    struct fd_policy *p, bool *given);
 
 #endif

@@ -1,8 +1,10 @@
 /* render.c - apps and groups as JSON; see render.h. */
 #include <arpa/inet.h>
 #include <stdio.h>
+#include <string.h>
 #include <sys/socket.h>
 
+#include "flipdns/db/health.h"
 #include "flipdns/db/render.h"
 
 json_t *
@@ -69,4 +71,38 @@ fd_json_group(const struct fd_group_view *g, const char *origin)
 	    "ttl", (json_int_t)g->ttl,
 	    "created", (json_int_t)g->created,
 	    "updated", (json_int_t)g->updated);
+}
+
+json_t *
+fd_json_app_full(const struct fd_store *st, MDB_txn *txn,
+    const struct fd_app_view *app, const char *origin)
+{
+	struct fd_check ck;
+	struct fd_health_rec h;
+	json_t *o = fd_json_app(app, origin);
+
+	if (o == NULL)
+		return NULL;
+	if (fd_check_get(st, txn, app->name, app->name_len, &ck) != FD_OK)
+		fd_check_defaults(&ck);
+	if (fd_health_get(st, txn, app->name, app->name_len, &h) != FD_OK)
+		memset(&h, 0, sizeof(h));
+	json_object_set_new(o, "check", fd_check_json(&ck));
+	json_object_set_new(o, "health", fd_health_json(&h));
+	return o;
+}
+
+json_t *
+fd_json_group_full(const struct fd_store *st, MDB_txn *txn,
+    const struct fd_group_view *g, const char *origin)
+{
+	struct fd_policy p;
+	json_t *o = fd_json_group(g, origin);
+
+	if (o == NULL)
+		return NULL;
+	if (fd_policy_get(st, txn, g->label, g->label_len, &p) != FD_OK)
+		fd_policy_defaults(&p);
+	json_object_set_new(o, "policy", fd_policy_json(&p));
+	return o;
 }

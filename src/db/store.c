@@ -36,6 +36,22 @@ const char *const fd_store_db_names[FD_DB_COUNT] = {
 	[FD_DB_APP_GROUPS] = "app_groups",
 	[FD_DB_TOKENS] = "tokens",
 	[FD_DB_JOURNAL] = "journal",
+	[FD_DB_CHECKS] = "checks",
+	[FD_DB_HEALTH] = "health",
+	[FD_DB_POLICIES] = "policies",
+};
+
+/*
+ * The schema that brought each table: a copy of an older store lacks the
+ * later ones (fd_store_open_file, check.c).
+ */
+const uint32_t fd_store_db_since[FD_DB_COUNT] = {
+	[FD_DB_APPS] = 1, [FD_DB_GROUPS] = 1, [FD_DB_STATUS] = 1,
+	[FD_DB_TOMBSTONES] = 1, [FD_DB_META] = 1, [FD_DB_HISTORY] = 1,
+	[FD_DB_APP_GROUPS] = 2, [FD_DB_TOKENS] = 3, [FD_DB_CHECKS] = 4,
+	[FD_DB_HEALTH] = 4, [FD_DB_POLICIES] = 4,
+	/* 0: of no schema; the first open with zone transfers makes it */
+	[FD_DB_JOURNAL] = 0,
 };
 
 enum fd_err
@@ -122,11 +138,23 @@ store_upgrade_2(struct fd_store *st, MDB_txn *txn)
 	return FD_OK;
 }
 
+/*
+ * Schema 3 -> 4: the health tables, created empty by the open (no app
+ * has a check yet, every group is manual), so nothing to build.
+ */
+static enum fd_err
+store_upgrade_3(struct fd_store *st, MDB_txn *txn)
+{
+	log_info("store schema 3 -> 4: health check tables");
+	return FD_OK;
+}
+
 /* upgrades[v] takes a store of schema v to v + 1; NULL: no way up. */
 typedef enum fd_err (*upgrade_fn)(struct fd_store *, MDB_txn *);
 static const upgrade_fn upgrades[FD_SCHEMA_VERSION] = {
 	[1] = store_upgrade_1,
 	[2] = store_upgrade_2,
+	[3] = store_upgrade_3,
 };
 
 /*
@@ -414,9 +442,8 @@ fd_store_open_file(const char *path, struct fd_store **out)
 {
 	struct fd_store *st;
 	MDB_txn *txn = NULL;
-	bool no_index = false;
+	uint32_t ver, missing_since = 0;
 	enum fd_err err;
-	uint32_t ver;
 	int rc;
 
 	*out = NULL;
@@ -450,16 +477,16 @@ fd_store_open_file(const char *path, struct fd_store **out)
 	}
 	for (int i = 0; i < FD_DB_COUNT; i++) {
 		rc = mdb_dbi_open(txn, fd_store_db_names[i], 0, &st->dbi[i]);
-		/* schema 1 had no index: only a schema 1 copy may lack it */
-		if (rc == MDB_NOTFOUND && i == FD_DB_APP_GROUPS) {
-			no_index = true;
+		/*
+		 * a table of a later schema: only an older copy may lack it;
+		 * the IXFR journal (since 0): any copy may
+		 */
+		if (rc == MDB_NOTFOUND && fd_store_db_since[i] != 1) {
+			if (fd_store_db_since[i] > 1 && (missing_since == 0 ||
+			    fd_store_db_since[i] < missing_since))
+				missing_since = fd_store_db_since[i];
 			continue;
 		}
-		/* nor tokens before schema 3, nor the IXFR journal before zone
-		 * transfers: never read from a copy */
-		if (rc == MDB_NOTFOUND && (i == FD_DB_TOKENS ||
-		    i == FD_DB_JOURNAL))
-			continue;
 		if (rc == 0)
 			rc = mdb_set_compare(txn, st->dbi[i], fd_store_key_cmp);
 		if (rc != 0) {
@@ -470,7 +497,7 @@ fd_store_open_file(const char *path, struct fd_store **out)
 	}
 	if ((err = store_check_schema(st, txn, false, &ver)) != FD_OK)
 		goto bad;
-	if (no_index && ver != 1) {
+	if (missing_since != 0 && ver >= missing_since) {
 		err = FD_EVERSION;
 		goto bad;
 	}

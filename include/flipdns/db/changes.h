@@ -32,6 +32,7 @@
 #include <lmdb.h>
 
 #include "flipdns/conf/config.h"    /* FD_TTL_MAX */
+#include "flipdns/db/health.h"
 #include "flipdns/db/store.h"
 
 
@@ -92,6 +93,12 @@ struct fd_change {
 	 * A change made into a c whose touched is already set adds to it.
 	 */
 	json_t *touched;
+	/*
+	 * in: why a source inside the daemon makes the change (health: the
+	 * policy's reason and each side's checks), written into the history
+	 * row as "evidence"; NULL for none.  The caller keeps its reference.
+	 */
+	json_t *evidence;
 	char msg[640];         /* out: what is wrong, on error */
 };
 
@@ -122,6 +129,14 @@ enum fd_err fd_change_group_create(struct fd_change *c, const char *label,
 enum fd_err fd_change_group_set(struct fd_change *c, const char *label,
     struct fd_app_ref primary, struct fd_app_ref backup, bool ttl_given,
     uint32_t ttl);
+/*
+ * The same, also setting the group's failover policy (health.h) when
+ * policy is not NULL: one change, one history row, whose before and
+ * after show the policy.
+ */
+enum fd_err fd_change_group_set_policy(struct fd_change *c, const char *label,
+    struct fd_app_ref primary, struct fd_app_ref backup, bool ttl_given,
+    uint32_t ttl, const struct fd_policy *policy);
 enum fd_err fd_change_group_switch(struct fd_change *c, const char *label,
     enum fd_switch_to to);
 enum fd_err fd_change_group_delete(struct fd_change *c, const char *label);
@@ -144,6 +159,40 @@ struct fd_failover {
 };
 enum fd_err fd_change_app_failover(struct fd_change *c, const char *app,
     enum fd_switch_to to, struct fd_failover *out);
+
+/*
+ * Health (changes_health.c; health.h).
+ *
+ * Set an app's check (type none: remove it, and its health with it); a
+ * check equal to the stored one is a no-op.  The check must pass
+ * fd_check_validate with min_interval_ms.  History op "app.check".
+ */
+enum fd_err fd_change_app_check(struct fd_change *c, const char *name,
+    const struct fd_check *ck, uint32_t min_interval_ms);
+/*
+ * Record a transition of the app's health to state (up or down), with
+ * the evidence why (one line).  The same state as stored is a no-op, so
+ * only transitions are written.  Refused (FD_EREFUSED) when the app has
+ * no check any more: a late report of a removed check.  History op
+ * "app.health".
+ */
+enum fd_err fd_change_app_health(struct fd_change *c, const char *name,
+    enum fd_health state, const char *why);
+/*
+ * Which apps' stored health may be acted on: the daemon trusts a stored
+ * state only once fresh probes have confirmed it (after a restart, or a
+ * changed check), so a restart never switches anything by itself.
+ */
+typedef bool (*fd_fresh_fn)(void *arg, const char *app);
+/*
+ * Apply group label's policy to its sides' health now: switch it (a
+ * group.switch with c->actor, and the evidence in its history row) when
+ * fd_policy_decide says so, else nothing.  A group that is gone, or
+ * manual, is a no-op.  *d gets the decision (d->retry_at: failback is
+ * waiting for its hold).
+ */
+enum fd_err fd_change_health_decide(struct fd_change *c, const char *label,
+    fd_fresh_fn fresh, void *arg, struct fd_decision *d);
 
 /*
  * Endpoint parsing (endpoints.c), for the commands and the import.

@@ -13,6 +13,9 @@
  *   tokens     token name        -> role, times, SHA-256 of the secret
  *              (tokens.h): the HTTP API's bearer tokens
  *   journal    u64 seq (big end) -> one IXFR delta (journal.h)
+ *   checks     app name          -> its health check (health.h)
+ *   health     app name          -> its health state (health.h)
+ *   policies   group label       -> its failover policy (health.h)
  *
  * Records are fixed little headers plus variable data, starting with a
  * format version byte.  They are decoded into views that point into LMDB's
@@ -42,8 +45,12 @@
  * that does not keep the index can write to one.
  *
  * 3: the tokens table (created empty by the upgrade).
+ * 4: the checks, health and policies tables (health.h).  A schema 3
+ * store is upgraded when opened (the tables start empty: no app has a
+ * check, every group is manual); an older flipdns refuses a schema 4
+ * store, so none can remove an app and leave its check behind.
  */
-#define FD_SCHEMA_VERSION  3
+#define FD_SCHEMA_VERSION  4
 #define FD_REC_VERSION     1
 /* A web app is a handful of servers; 64 addresses still fit a TCP answer. */
 #define FD_APP_MAX_ADDRS   64
@@ -131,8 +138,10 @@ enum fd_err fd_store_id(const struct fd_store *st, MDB_txn *txn,
  * Open the store file at path (a backup: the data file alone, not a
  * directory) read-only and without a lock file, for checking it and
  * copying it (backup.h).  A copy of an older schema this code upgrades
- * is taken as it is (fd_store_open upgrades it once restored); a schema
- * 1 copy has no app_groups table, so read only its other tables.
+ * is taken as it is (fd_store_open upgrades it once restored); a copy
+ * of an older schema lacks the tables that came later (schema 1:
+ * app_groups; 1 and 2: checks, health, policies), so read only the
+ * tables its schema has.
  * FD_EVERSION when it is an LMDB file but not a store of such a schema,
  * FD_EVERSION too when it is no LMDB file at all (MDB_INVALID), FD_ESYS
  * (errno set) when it cannot be opened.
@@ -152,7 +161,7 @@ MDB_env *fd_store_env(const struct fd_store *st);
 int fd_store_key_cmp(const MDB_val *a, const MDB_val *b);
 enum fd_store_db { FD_DB_APPS, FD_DB_GROUPS, FD_DB_STATUS, FD_DB_TOMBSTONES,
     FD_DB_META, FD_DB_HISTORY, FD_DB_APP_GROUPS, FD_DB_TOKENS,
-    FD_DB_JOURNAL, FD_DB_COUNT };
+    FD_DB_JOURNAL, FD_DB_CHECKS, FD_DB_HEALTH, FD_DB_POLICIES, FD_DB_COUNT };
 MDB_dbi fd_store_dbi(const struct fd_store *st, enum fd_store_db db);
 
 /*

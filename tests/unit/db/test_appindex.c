@@ -86,7 +86,7 @@ run(struct fx *f, const struct step *s)
 	case IMPORT:
 	default:
 		return tu_change_end(c, fd_import_yaml(c, "t.yaml", s->a,
-		    strlen(s->a), 30, &na, &ng));
+		    strlen(s->a), 30, 1000, &na, &ng));
 	}
 }
 

@@ -93,7 +93,7 @@ run(struct fx *f, const struct step *s)
 	case IMPORT:
 	default:
 		return tu_change_end(c, fd_import_yaml(c, "t.yaml", s->a,
-		    strlen(s->a), 30, &na, &ng));
+		    strlen(s->a), 30, 1000, &na, &ng));
 	}
 }
 
@@ -309,7 +309,7 @@ import_text(struct fx *f, const char *y)
 	struct fd_change *c = tu_change_begin(f->base.st, &f->c);
 	size_t na, ng;
 
-	return tu_change_end(c, fd_import_yaml(c, "big.yaml", y, strlen(y), 30,
+	return tu_change_end(c, fd_import_yaml(c, "big.yaml", y, strlen(y), 30, 1000,
 	    &na, &ng));
 }
 

@@ -31,7 +31,7 @@ import(struct fx *f, const char *text, char *msg, size_t *na, size_t *ng)
 	c.txn = txn;
 	c.now = 1764000000;
 	c.origin = "failover.example.test.";
-	err = fd_import_yaml(&c, "t.yaml", text, strlen(text), 30, &a, &g);
+	err = fd_import_yaml(&c, "t.yaml", text, strlen(text), 30, 1000, &a, &g);
 	if (err == FD_OK)
 		assert_int_equal(mdb_txn_commit(txn), 0);
 	else
