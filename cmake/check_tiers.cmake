@@ -14,8 +14,11 @@
 #   dns    wire format, the record model, answers,    (db's read side,
 #          TSIG                                       OpenSSL; no
 #          libevent, no jansson, no libyaml)
-#   daemon sockets, workers, control, the writer      (+ libevent, jansson,
-#          libsystemd's sd_notify in notify.c)
+#   daemon sockets, workers, control, the writer,     (+ libevent, jansson,
+#          health checks                              libsystemd's sd_notify
+#                                                     in notify.c, libcurl
+#                                                     and OpenSSL's HMAC for
+#                                                     probes and webhooks)
 #   cmd    the programs: flipdnsd, flipctl
 cmake_minimum_required(VERSION 3.18)
 if(NOT ROOT)
@@ -32,13 +35,13 @@ set(allow_dns "flipdns/util/;flipdns/conf/;flipdns/db/store.h;flipdns/db/txn.h;f
 set(allow_daemon "flipdns/util/;flipdns/conf/;flipdns/db/;flipdns/dns/")
 set(allow_cmd "flipdns/util/;flipdns/conf/;flipdns/db/;flipdns/dns/;flipdns/daemon/")
 # System headers of the libraries each tier must not use.
-set(deny_util "event2/;jansson.h;lmdb.h;yaml.h;ldns/;systemd/;openssl/")
-set(deny_conf "event2/;jansson.h;lmdb.h;ldns/;systemd/;openssl/")
-set(deny_db "event2/;ldns/;systemd/")
+set(deny_util "event2/;jansson.h;lmdb.h;yaml.h;ldns/;systemd/;curl/;openssl/")
+set(deny_conf "event2/;jansson.h;lmdb.h;ldns/;systemd/;curl/;openssl/")
+set(deny_db "event2/;ldns/;systemd/;curl/")
 # dns: OpenSSL for TSIG's HMAC (tsig.c) and nothing else of it
-set(deny_dns "event2/;jansson.h;yaml.h;ldns/;systemd/;openssl/ssl.h")
+set(deny_dns "event2/;jansson.h;yaml.h;ldns/;systemd/;curl/;openssl/ssl.h")
 set(deny_daemon "ldns/")
-set(deny_cmd "ldns/;systemd/")
+set(deny_cmd "ldns/;systemd/;curl/;openssl/")
 
 set(errors "")
 foreach(tier ${tiers})

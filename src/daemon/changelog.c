@@ -121,6 +121,7 @@ fd_changelog_hook(void *arg, const struct fd_commit_info *ci)
 	struct changelog_arg *cl = arg;
 	struct fd_store *st = cl->st;
 	char who[80], what[700];
+	const char *why;
 	MDB_txn *txn;
 	json_t *rows, *row;
 	size_t i;
@@ -145,10 +146,14 @@ fd_changelog_hook(void *arg, const struct fd_commit_info *ci)
 		if (strcmp(json_string_value(json_object_get(row, "op")) ?: "",
 		    "group.switch") == 0)
 			cl->ms->switches++;
-		log_info("change: serial %lld by %s: %s %s: %s",
+		/* a change by a source inside the daemon says why */
+		why = json_string_value(json_object_get(json_object_get(row,
+		    "evidence"), "reason"));
+		log_info("change: serial %lld by %s: %s %s: %s%s%s%s",
 		    (long long)json_integer_value(json_object_get(row, "serial")),
 		    who, json_string_value(json_object_get(row, "op")),
-		    json_string_value(json_object_get(row, "subject")), what);
+		    json_string_value(json_object_get(row, "subject")), what,
+		    why ? " (" : "", why ? why : "", why ? ")" : "");
 	}
 	json_decref(rows);
 }

@@ -15,7 +15,9 @@
 #include "flipdns/db/apply.h"
 #include "flipdns/db/changes.h"
 #include "flipdns/daemon/commands.h"
+#include "flipdns/daemon/health.h"
 #include "flipdns/daemon/metrics.h"
+#include "flipdns/db/health.h"
 #include "flipdns/db/history.h"
 #include "flipdns/db/import.h"
 #include "flipdns/db/render.h"
@@ -185,7 +187,7 @@ render_app(struct cmd_ctx *x, const char *name, json_t **result)
 
 	if ((err = find_app(x, name, &v)) != FD_OK)
 		return err;
-	*result = fd_json_app(&v, x->env->cfg->origin);
+	*result = fd_json_app_full(x->env->st, x->txn, &v, x->env->cfg->origin);
 	return FD_OK;
 }
 
@@ -200,7 +202,8 @@ render_group(struct cmd_ctx *x, const char *label, json_t **result)
 		ERR(x, err, "group %s.%s not found", label, x->env->cfg->origin);
 	if (err != FD_OK)
 		ERR(x, err, "%s", fd_strerror(err));
-	*result = fd_json_group(&v, x->env->cfg->origin);
+	*result = fd_json_group_full(x->env->st, x->txn, &v,
+	    x->env->cfg->origin);
 	return FD_OK;
 }
 
@@ -345,6 +348,84 @@ cmd_app_failover(struct cmd_ctx *x, json_t **result)
 	return FD_OK;
 }
 
+/*
+ * A check's fields, as strings (or whole numbers), through the same
+ * table as import files (fd_check_set); what is not given takes its
+ * default: the check is replaced whole, never merged.
+ */
+static enum fd_err
+cmd_app_check(struct cmd_ctx *x, json_t **result)
+{
+	struct fd_check ck;
+	const char *name, *text;
+	char num[24];
+	json_t *v;
+	enum fd_err err;
+
+	if ((err = arg_str(x, "name", true, &name)) != FD_OK)
+		return err;
+	if (json_object_get(x->args, "type") == NULL)
+		ERR(x, FD_EINVAL, "missing argument 'type' (tcp, http, https or "
+		    "none)");
+	fd_check_defaults(&ck);
+	for (const char *const *f = fd_check_fields; *f != NULL; f++) {
+		if ((v = json_object_get(x->args, *f)) == NULL)
+			continue;
+		if (json_is_integer(v) && json_integer_value(v) >= 0) {
+			snprintf(num, sizeof(num), "%lld",
+			    (long long)json_integer_value(v));
+			text = num;
+		} else if ((text = json_string_value(v)) == NULL)
+			ERR(x, FD_EINVAL, "argument '%s' must be a string", *f);
+		if ((err = fd_check_set(&ck, *f, text, x->msg,
+		    sizeof(x->msg))) != FD_OK)
+			return err;
+	}
+	if ((err = fd_change_app_check(&x->chg, name, &ck,
+	    x->env->cfg->health_min_interval_ms)) != FD_OK)
+		return err;
+	return render_app(x, name, result);
+}
+
+/*
+ * The app's check, its stored health (and whether fresh probes since
+ * start confirm it), and what the prober knows of each endpoint now.
+ */
+static enum fd_err
+cmd_app_health(struct cmd_ctx *x, json_t **result)
+{
+	struct fd_app_view v;
+	struct fd_check ck;
+	struct fd_health_rec h;
+	const char *name;
+	json_t *live = NULL;
+	enum fd_err err;
+
+	if ((err = arg_str(x, "name", true, &name)) != FD_OK ||
+	    (err = find_app(x, name, &v)) != FD_OK)
+		return err;
+	if ((err = fd_check_get(x->env->st, x->txn, name, strlen(name), &ck)) ==
+	    FD_ENOTFOUND)
+		fd_check_defaults(&ck);
+	else if (err != FD_OK)
+		ERR(x, err, "app %s: its check: %s", name, fd_strerror(err));
+	if ((err = fd_health_get(x->env->st, x->txn, name, strlen(name), &h)) !=
+	    FD_OK)
+		ERR(x, err, "app %s: its health: %s", name, fd_strerror(err));
+	if (x->env->health != NULL)
+		live = fd_health_app_json(x->env->health, name);
+	*result = json_pack("{s:s, s:o, s:o, s:b}", "name", name,
+	    "check", fd_check_json(&ck), "health", fd_health_json(&h),
+	    "confirmed", x->env->health != NULL &&
+	    fd_health_fresh(x->env->health, name));
+	json_object_set_new(*result, "endpoints", live != NULL ?
+	    json_incref(json_object_get(live, "endpoints")) : json_array());
+	json_object_set_new(*result, "resolving", live != NULL ?
+	    json_incref(json_object_get(live, "resolving")) : json_null());
+	json_decref(live);
+	return FD_OK;
+}
+
 static enum fd_err
 cmd_app_remove(struct cmd_ctx *x, json_t **result)
 {
@@ -407,7 +488,8 @@ list_db(struct cmd_ctx *x, enum fd_store_db db, const char *key,
 				continue;
 			a.name = kv.key;
 			a.name_len = kv.key_len;
-			json_array_append_new(arr, fd_json_app(&a, origin));
+			json_array_append_new(arr, fd_json_app_full(x->env->st,
+			    x->txn, &a, origin));
 		} else {
 			struct fd_group_view g;
 
@@ -415,7 +497,8 @@ list_db(struct cmd_ctx *x, enum fd_store_db db, const char *key,
 				continue;
 			g.label = kv.key;
 			g.label_len = kv.key_len;
-			json_array_append_new(arr, fd_json_group(&g, origin));
+			json_array_append_new(arr, fd_json_group_full(
+			    x->env->st, x->txn, &g, origin));
 		}
 	}
 	fd_cursor_close(&cur);
@@ -522,12 +605,57 @@ cmd_group_show(struct cmd_ctx *x, json_t **result)
 	return render_group(x, label, result);
 }
 
+/*
+ * policy (manual|auto), failback (bool), hold (seconds), both_down
+ * (keep|primary): the policy is set whole when policy is given, what is
+ * not given taking its default; the others alone are refused, so a
+ * script that sets a policy always says which.
+ */
+static enum fd_err
+arg_policy(struct cmd_ctx *x, struct fd_policy *p, bool *given)
+{
+	const char *mode, *both;
+	json_t *fb = json_object_get(x->args, "failback");
+	bool hold_given;
+	enum fd_err err;
+
+	*given = false;
+	fd_policy_defaults(p);
+	if ((err = arg_str(x, "policy", false, &mode)) != FD_OK ||
+	    (err = arg_str(x, "both_down", false, &both)) != FD_OK ||
+	    (err = arg_u32(x, "hold", FD_POLICY_HOLD_MAX, &hold_given,
+	    &p->hold)) != FD_OK)
+		return err;
+	if (mode == NULL) {
+		if (fb != NULL || hold_given || both != NULL)
+			ERR(x, FD_EINVAL, "failback, hold and both-down are "
+			    "parts of a policy: give --policy too");
+		return FD_OK;
+	}
+	if (!fd_policy_mode_parse(mode, &p->mode))
+		ERR(x, FD_EINVAL, "policy must be manual or auto, not '%s'", mode);
+	if (fb != NULL && !json_is_boolean(fb))
+		ERR(x, FD_EINVAL, "argument 'failback' must be true or false");
+	p->failback = json_is_true(fb);
+	if (hold_given && !p->failback)
+		ERR(x, FD_EINVAL, "--hold is how long failback waits: give "
+		    "--failback too");
+	if (both != NULL && !fd_both_down_parse(both, &p->both_down))
+		ERR(x, FD_EINVAL, "both-down must be keep or primary, not '%s'",
+		    both);
+	if (p->mode == FD_POLICY_MANUAL && (p->failback || both != NULL))
+		ERR(x, FD_EINVAL, "failback and both-down are for policy auto");
+	*given = true;
+	return FD_OK;
+}
+
 static enum fd_err
 cmd_group_set(struct cmd_ctx *x, json_t **result)
 {
 	char label[FD_LABEL_MAX + 1];
 	struct fd_app_ref primary, backup;
-	bool ttl_given;
+	struct fd_policy policy;
+	bool ttl_given, policy_given;
 	uint32_t ttl = 0;
 	enum fd_err err;
 
@@ -535,8 +663,9 @@ cmd_group_set(struct cmd_ctx *x, json_t **result)
 	    (err = arg_app_ref(x, "primary", &primary)) != FD_OK ||
 	    (err = arg_app_ref(x, "backup", &backup)) != FD_OK ||
 	    (err = arg_u32(x, "ttl", FD_TTL_MAX, &ttl_given, &ttl)) != FD_OK ||
-	    (err = fd_change_group_set(&x->chg, label, primary, backup,
-	    ttl_given, ttl)) != FD_OK)
+	    (err = arg_policy(x, &policy, &policy_given)) != FD_OK ||
+	    (err = fd_change_group_set_policy(&x->chg, label, primary, backup,
+	    ttl_given, ttl, policy_given ? &policy : NULL)) != FD_OK)
 		return err;
 	return render_group(x, label, result);
 }
@@ -845,7 +974,9 @@ static const char *const args_group_create[] = {"primary", "backup", "ttl",
     "label", NULL};
 static const char *const args_address[] = {"address", NULL};
 static const char *const args_group_set[] = {"address", "primary", "backup",
-    "ttl", NULL};
+    "ttl", "policy", "failback", "hold", "both_down", NULL};
+static const char *const args_app_check[] = {"name", "type", "port", "path",
+    "host", "expect", "body", "interval", "timeout", "fall", "rise", NULL};
 static const char *const args_group_switch[] = {"address", "to", NULL};
 static const char *const args_app_failover[] = {"name", "to", NULL};
 static const char *const args_history[] = {"address", "app", "name",
@@ -864,6 +995,8 @@ static const struct fd_command cmd_table[] = {
 	{"app.remove", cmd_app_remove, CMD_WRITE, args_name},
 	{"app.failover", cmd_app_failover, CMD_WRITE, args_app_failover},
 	{"app.status", cmd_app_status, CMD_READ, args_name},
+	{"app.check", cmd_app_check, CMD_WRITE, args_app_check},
+	{"app.health", cmd_app_health, CMD_READ, args_name},
 	{"group.create", cmd_group_create, CMD_WRITE, args_group_create},
 	{"group.list", cmd_group_list, CMD_READ, args_list},
 	{"group.show", cmd_group_show, CMD_READ, args_address},

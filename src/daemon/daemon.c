@@ -267,6 +267,18 @@ fd_daemon_run(const char *config_path, const struct fd_config *cfg)
 		log_warnx("cannot start workers: %s", fd_strerror(err));
 		goto out;
 	}
+	/*
+	 * Probes run as the daemon's user, after the privilege drop, and
+	 * only once the zone is served: a store of thousands of checks
+	 * loads while DNS already answers.
+	 */
+	if ((err = fd_health_start(d.base, d.st, d.writer, cfg, &d.health)) !=
+	    FD_OK) {
+		log_warnx("health checks: %s", fd_strerror(err));
+		goto out;
+	}
+	d.env.health = d.health;
+	d.msrc.health = d.health;
 	/* the workers' counters exist from here on: stats can be asked */
 	d.env.metrics = &d.msrc;
 	for (size_t i = 0; i < NSIGNALS; i++) {
@@ -290,8 +302,10 @@ out:
 	fd_control_close(d.ctl);
 	fd_http_close(d.http);
 	fd_metrics_close(d.metrics);
+	/* the writer's last commits run health's hook: the prober goes after */
 	fd_writer_free(d.writer);
 	fd_notifier_free(d.notifier);
+	fd_health_stop(d.health);
 	fd_server_stop(d.srv);
 	for (size_t i = 0; i < NSIGNALS; i++)
 		if (sigev[i] != NULL)

@@ -10,6 +10,7 @@
 #include "flipdns/conf/config.h"
 #include "flipdns/daemon/changelog.h"
 #include "flipdns/daemon/commands.h"
+#include "flipdns/daemon/health.h"
 #include "flipdns/daemon/metrics.h"
 #include "flipdns/daemon/writer.h"
 #include "flipdns/dns/zone.h"
@@ -47,6 +48,7 @@ struct daemon {
 	struct fd_secondaries *sec;      /* secondaries.h */
 	struct fd_notifier *notifier;    /* xfr_notify.h */
 	struct fd_journal_writer journal; /* xfr_journal.h */
+	struct fd_health *health;        /* checks, probes, webhooks */
 };
 
 /* The labels of in-zone names ("_status", in-zone nameservers). */

@@ -7,6 +7,7 @@
 #include <event2/buffer.h>
 #include <event2/http.h>
 
+#include "flipdns/daemon/health.h"
 #include "flipdns/daemon/metrics.h"
 #include "flipdns/daemon/server.h"
 #include "flipdns/daemon/writer.h"
@@ -125,6 +126,9 @@ fd_metrics_json(const struct fd_metrics_src *src)
 	    "uptime", (json_int_t)(time(NULL) - src->started));
 	if (m == NULL)
 		fatalx("metrics: out of memory");
+	if (src->health != NULL)
+		json_object_set_new(m, "health",
+		    fd_health_stats_json(src->health));
 	return m;
 }
 
@@ -186,6 +190,25 @@ static const struct family {
 	    "deleted group labels, never issued again"},
 	{"flipdns_uptime_seconds", "gauge", "uptime", NULL, NULL,
 	    "seconds since flipdnsd started"},
+	{"flipdns_health_probes_total", "counter", "health", "probes",
+	    "result", "health probes finished, by result"},
+	{"flipdns_health_apps", "gauge", "health", "apps", NULL,
+	    "apps with a health check"},
+	{"flipdns_health_endpoints", "gauge", "health", "endpoints", NULL,
+	    "distinct endpoints and checks probed (one prober each)"},
+	{"flipdns_health_prober_cpu_seconds_total", "counter", "health",
+	    "cpu_seconds", NULL, "CPU time of the prober thread"},
+	{"flipdns_health_reports_total", "counter", "health", "reports", NULL,
+	    "app states established or changed by probes"},
+	{"flipdns_health_transitions_total", "counter", "health",
+	    "transitions", NULL, "app health transitions written"},
+	{"flipdns_health_switches_total", "counter", "health", "switches",
+	    NULL, "group switches made by a failover policy"},
+	{"flipdns_webhook_posts_total", "counter", "health", "webhooks",
+	    "result", "webhook posts: sent (taken), failed (to be tried "
+	    "again), dropped (a receiver too far behind)"},
+	{"flipdns_webhook_events_queued", "gauge", "health",
+	    "webhooks_queued", NULL, "webhook events not yet taken"},
 };
 
 struct text {
@@ -248,8 +271,12 @@ fd_metrics_text(const json_t *m, char **buf, size_t *len)
 		textf(&t, "# HELP %s %s.\n# TYPE %s %s\n", f->name, f->help,
 		    f->name, f->type);
 		if (f->label == NULL) {
-			textf(&t, "%s %lld\n", f->name,
-			    (long long)json_integer_value(v));
+			if (json_is_real(v))
+				textf(&t, "%s %.6f\n", f->name,
+				    json_real_value(v));
+			else
+				textf(&t, "%s %lld\n", f->name,
+				    (long long)json_integer_value(v));
 			continue;
 		}
 		json_object_foreach(v, k, e)

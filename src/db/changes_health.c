@@ -118,7 +118,7 @@ fd_change_app_check(struct fd_change *c, const char *name,
 
 enum fd_err
 fd_change_app_health(struct fd_change *c, const char *name,
-    enum fd_health state, const char *why)
+    enum fd_health_state state, const char *why)
 {
 	struct fd_health_rec old, h;
 	struct fd_check ck;
@@ -167,20 +167,22 @@ side_health(struct fd_change *c, const char *app, size_t len,
 	enum fd_err err;
 
 	memset(s, 0, sizeof(*s));
-	*ev = json_null();
-	if (app == NULL || len == 0)
+	*ev = NULL;
+	if (app == NULL || len == 0) {
+		*ev = json_null();
 		return FD_OK;
+	}
 	memcpy(name, app, len);
 	name[len] = '\0';
 	if ((err = fd_health_get(c->st, c->txn, name, len, &h)) != FD_OK)
 		return err;
 	s->present = true;
-	s->state = fresh(arg, name) ? h.state : FD_HEALTH_UNKNOWN;
+	s->state = fresh(arg, name, h.state) ? h.state : FD_HEALTH_UNKNOWN;
 	s->since = h.since;
-	json_decref(*ev);
-	*ev = fd_health_json(&h);
-	json_object_set_new(*ev, "app", json_string(name));
-	json_object_set_new(*ev, "fresh", json_boolean(fresh(arg, name)));
+	/* fresh: probes since start confirm the stored state */
+	*ev = json_pack("{s:s, s:s, s:I, s:s, s:b}", "app", name,
+	    "state", fd_health_name(h.state), "since", (json_int_t)h.since,
+	    "why", h.why, "fresh", s->state != FD_HEALTH_UNKNOWN);
 	return FD_OK;
 }
 

@@ -14,7 +14,7 @@ static const char *const health_names[] = {
 };
 
 const char *
-fd_health_name(enum fd_health h)
+fd_health_name(enum fd_health_state h)
 {
 	return (unsigned)h < sizeof(health_names) / sizeof(health_names[0]) ?
 	    health_names[h] : "unknown";
@@ -58,7 +58,7 @@ fd_health_decode(const void *data, size_t len, struct fd_health_rec *out)
 	if (hd.version != FD_HEALTH_VERSION || hd.state > FD_HEALTH_DOWN ||
 	    hd.why_len > FD_HEALTH_WHY_MAX || len != sizeof(hd) + hd.why_len)
 		return FD_EVERSION;
-	out->state = (enum fd_health)hd.state;
+	out->state = (enum fd_health_state)hd.state;
 	out->since = hd.since;
 	memcpy(out->why, (const uint8_t *)data + sizeof(hd), hd.why_len);
 	out->why[hd.why_len] = '\0';
@@ -86,9 +86,9 @@ fd_health_get(const struct fd_store *st, MDB_txn *txn, const char *app,
 json_t *
 fd_health_json(const struct fd_health_rec *h)
 {
+	/* unknown is the absence of a state: no check, or no evidence yet */
 	if (h->state == FD_HEALTH_UNKNOWN)
-		return json_pack("{s:s, s:n, s:n}", "state", "unknown",
-		    "since", "why");
+		return json_null();
 	return json_pack("{s:s, s:I, s:s}", "state", fd_health_name(h->state),
 	    "since", (json_int_t)h->since, "why", h->why);
 }

@@ -147,7 +147,7 @@ fd_both_down_parse(const char *s, enum fd_both_down *out)
 }
 
 static bool
-is(const struct fd_side_health *s, enum fd_health h)
+is(const struct fd_side_health *s, enum fd_health_state h)
 {
 	return s->present && s->state == h;
 }

@@ -62,10 +62,11 @@ def test_depends_on_what_is_linked(deb):
     names = sorted(re.sub(r"\s*\(.*?\)", "", d).strip()
                    for d in depends.split(","))
     assert names == sorted([
-        "systemd | adduser", "libc6", "libevent-2.1-7",
+        "systemd | adduser", "libc6", "libcurl4",  # libcurl: health probes
+        "libevent-2.1-7",
         "libevent-openssl-2.1-7",   # HTTPS for the HTTP API
         "libevent-pthreads-2.1-7", "libjansson4", "liblmdb0",
-        "libssl3",                  # token hashes, TLS, TSIG
+        "libssl3",                  # token hashes, TLS, TSIG, webhooks
         "libsystemd0", "libyaml-0-2"]), depends
 
 

@@ -52,7 +52,8 @@ def samples(text):
     for line in text.splitlines():
         if line and not line.startswith("#"):
             name, value = line.rsplit(" ", 1)
-            out[name] = int(value)
+            # counts are integers; CPU seconds are not
+            out[name] = float(value) if "." in value else int(value)
     return out
 
 

@@ -41,6 +41,7 @@ struct fd_payload {
 };
 
 struct fd_zone;
+struct fd_health;
 struct fd_metrics_src;
 struct fd_main_stats;
 struct fd_secondaries;
@@ -63,6 +64,8 @@ struct fd_cmd_env {
 	struct fd_main_stats *ms;
 	/* `secondaries`: NOTIFY and transfers per secondary; may be NULL */
 	struct fd_secondaries *sec;
+	/* The prober's live view, for `app health`; NULL: not checking. */
+	struct fd_health *health;
 };
 
 struct fd_command;   /* one row of the command table */

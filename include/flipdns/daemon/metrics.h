@@ -6,8 +6,10 @@
  * Sources: each worker thread's query counters (dns/stats.h, summed at
  * scrape time: nothing is locked or shared on the query path), the main
  * thread's own counters (control commands by result, changes, switches,
- * reloads: struct fd_main_stats, touched only on the main thread), and a
- * read snapshot of the store (serial, counts, pages).  One table of
+ * reloads: struct fd_main_stats, touched only on the main thread), a
+ * read snapshot of the store (serial, counts, pages), and health
+ * checking's counters (health.h: probes, transitions, automatic
+ * switches, webhooks, the prober thread's CPU time).  One table of
  * metric families renders both formats, so they cannot disagree.
  */
 #ifndef FLIPDNS_DAEMON_METRICS_H
@@ -31,6 +33,7 @@ struct fd_main_stats {
 	uint64_t control[FD_CONTROL_RESULTS];   /* by fd_metrics_result() */
 };
 
+struct fd_health;
 struct fd_server;
 struct fd_store;
 struct fd_writer;
@@ -42,6 +45,7 @@ struct fd_metrics_src {
 	struct fd_writer *writer;
 	const struct fd_main_stats *ms;
 	time_t started;
+	struct fd_health *health;       /* NULL until checks have started */
 };
 
 /* The index of a control response's result ("ok", or its error code). */

@@ -177,13 +177,14 @@ enum fd_err fd_change_app_check(struct fd_change *c, const char *name,
  * "app.health".
  */
 enum fd_err fd_change_app_health(struct fd_change *c, const char *name,
-    enum fd_health state, const char *why);
+    enum fd_health_state state, const char *why);
 /*
- * Which apps' stored health may be acted on: the daemon trusts a stored
+ * May app's stored health state be acted on?  The daemon trusts a stored
  * state only once fresh probes have confirmed it (after a restart, or a
  * changed check), so a restart never switches anything by itself.
  */
-typedef bool (*fd_fresh_fn)(void *arg, const char *app);
+typedef bool (*fd_fresh_fn)(void *arg, const char *app,
+    enum fd_health_state stored);
 /*
  * Apply group label's policy to its sides' health now: switch it (a
  * group.switch with c->actor, and the evidence in its history row) when

@@ -119,13 +119,13 @@ enum fd_err fd_check_get(const struct fd_store *st, MDB_txn *txn,
     const char *app, size_t len, struct fd_check *out);
 
 /* An app's health. */
-enum fd_health { FD_HEALTH_UNKNOWN = 0, FD_HEALTH_UP, FD_HEALTH_DOWN };
-const char *fd_health_name(enum fd_health h);
+enum fd_health_state { FD_HEALTH_UNKNOWN = 0, FD_HEALTH_UP, FD_HEALTH_DOWN };
+const char *fd_health_name(enum fd_health_state h);
 
 /* The evidence of a transition, as a person reads it: one line. */
 #define FD_HEALTH_WHY_MAX 400
 struct fd_health_rec {
-	enum fd_health state;
+	enum fd_health_state state;
 	uint64_t since;              /* unix seconds of the transition */
 	char why[FD_HEALTH_WHY_MAX + 1];
 };
@@ -136,6 +136,7 @@ enum fd_err fd_health_decode(const void *data, size_t len,
 /* The app's stored health; unknown (and FD_OK) when none is stored. */
 enum fd_err fd_health_get(const struct fd_store *st, MDB_txn *txn,
     const char *app, size_t len, struct fd_health_rec *out);
+/* {"state", "since", "why"}, or null for unknown. */
 json_t *fd_health_json(const struct fd_health_rec *h);
 
 /* A group's failover policy (README "Health checks"). */
@@ -180,7 +181,7 @@ bool fd_both_down_parse(const char *s, enum fd_both_down *out);
  */
 struct fd_side_health {
 	bool present;                /* the side names an app */
-	enum fd_health state;        /* unknown unless confirmed fresh */
+	enum fd_health_state state;        /* unknown unless confirmed fresh */
 	uint64_t since;
 };
 struct fd_decision {

@@ -186,7 +186,7 @@ test_decide_truth_table(void **state)
 	static const struct {
 		enum fd_policy_mode mode;
 		enum fd_side active;
-		enum fd_health p, b;
+		enum fd_health_state p, b;
 		enum fd_both_down both;
 		bool failback;
 		uint64_t p_up_for;    /* seconds the primary has been up */
@@ -310,7 +310,7 @@ last_row(struct fx *f)
 	return row;
 }
 
-static enum fd_health
+static enum fd_health_state
 stored_health(struct fx *f, const char *app)
 {
 	struct fd_health_rec h;
@@ -388,7 +388,7 @@ test_check_and_health_changes(void **state)
 
 /* Trust every app's stored state, or none. */
 static bool
-all_fresh(void *arg, const char *app)
+all_fresh(void *arg, const char *app, enum fd_health_state stored)
 {
 	return *(bool *)arg;
 }
