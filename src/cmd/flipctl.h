@@ -110,8 +110,17 @@ struct ctl_cmd {
 enum {
 	CTL_OPT_CNAME, CTL_OPT_ADDR, CTL_OPT_PRIMARY, CTL_OPT_BACKUP,
 	CTL_OPT_TTL, CTL_OPT_LABEL, CTL_OPT_TO, CTL_OPT_LIMIT, CTL_OPT_ROLE,
-	CTL_OPT_YES, CTL_OPT_DRY_RUN, CTL_OPT_COUNT
+	CTL_OPT_YES, CTL_OPT_DRY_RUN,
+	/* app check */
+	CTL_OPT_TYPE, CTL_OPT_PORT, CTL_OPT_PATH, CTL_OPT_HOST, CTL_OPT_EXPECT,
+	CTL_OPT_BODY, CTL_OPT_INTERVAL, CTL_OPT_TIMEOUT, CTL_OPT_FALL,
+	CTL_OPT_RISE,
+	/* group set's policy */
+	CTL_OPT_POLICY, CTL_OPT_FAILBACK, CTL_OPT_HOLD, CTL_OPT_BOTH_DOWN,
+	CTL_OPT_COUNT
 };
+/* opts is an unsigned bit set */
+_Static_assert(CTL_OPT_COUNT <= 32, "too many command options");
 #define CTL_O(x)  (1u << CTL_OPT_##x)
 
 /* How an option's value is read (flipctl_args.c). */
@@ -254,6 +263,7 @@ void ctl_print_app(json_t *app);
 void ctl_print_app_show(json_t *app);
 void ctl_print_apps(json_t *result);
 void ctl_print_app_status(json_t *result);
+void ctl_print_app_health(json_t *result);
 void ctl_print_env(json_t *result);
 void ctl_print_group(json_t *group);
 void ctl_print_group_address(json_t *group);

@@ -57,6 +57,44 @@ const struct ctl_opt ctl_opts[CTL_OPT_COUNT] = {
 	    "do it without asking: a destructive command asks for "
 	    "confirmation on a terminal, and without one refuses unless "
 	    "given --yes"},
+	[CTL_OPT_TYPE] = {"--type", "type", CTL_KIND_STRING,
+	    "tcp|http|https|none", "the check: tcp connects, http and https "
+	    "GET a path; none removes the app's check"},
+	[CTL_OPT_PORT] = {"--port", "port", CTL_KIND_NUMBER, "N",
+	    "the port the check connects to at each of the app's endpoints"},
+	[CTL_OPT_PATH] = {"--path", "path", CTL_KIND_STRING, "PATH",
+	    "what http and https GET (default /)"},
+	[CTL_OPT_HOST] = {"--host", "host", CTL_KIND_STRING, "HOST",
+	    "the Host header and TLS name (SNI, and the name the certificate "
+	    "must carry); default: the app's --cname, else none"},
+	[CTL_OPT_EXPECT] = {"--expect", "expect", CTL_KIND_STRING, "CODES",
+	    "the HTTP status codes that pass, as 200,204 or 200-299 "
+	    "(default 200-399)"},
+	[CTL_OPT_BODY] = {"--body", "body", CTL_KIND_STRING, "TEXT",
+	    "pass only when the first 64 KiB of the answer hold TEXT"},
+	[CTL_OPT_INTERVAL] = {"--interval", "interval", CTL_KIND_STRING,
+	    "SECONDS", "probe each endpoint this often (default 5; "
+	    "decimals allowed, at least health.min_interval)"},
+	[CTL_OPT_TIMEOUT] = {"--timeout", "timeout", CTL_KIND_STRING,
+	    "SECONDS", "a probe that takes longer fails (default 2, or the "
+	    "interval if shorter; at most the interval); after app check's "
+	    "words it is the check's, not flipctl's own --timeout"},
+	[CTL_OPT_FALL] = {"--fall", "fall", CTL_KIND_NUMBER, "N",
+	    "failed probes in a row that make an endpoint down (default 3)"},
+	[CTL_OPT_RISE] = {"--rise", "rise", CTL_KIND_NUMBER, "N",
+	    "passed probes in a row that make an endpoint up (default 2)"},
+	[CTL_OPT_POLICY] = {"--policy", "policy", CTL_KIND_STRING,
+	    "manual|auto", "manual: checks only report; auto: switch to the "
+	    "other side when the active one is down and the other up"},
+	[CTL_OPT_FAILBACK] = {"--failback", "failback", CTL_KIND_FLAG, NULL,
+	    "with --policy auto: return to the primary once it has been up "
+	    "for --hold seconds (without it, a failover is sticky)"},
+	[CTL_OPT_HOLD] = {"--hold", "hold", CTL_KIND_NUMBER, "SECONDS",
+	    "how long the primary must have been up before failback "
+	    "(default 300)"},
+	[CTL_OPT_BOTH_DOWN] = {"--both-down", "both_down", CTL_KIND_STRING,
+	    "keep|primary", "with --policy auto, when both sides are down: "
+	    "keep the group where it is (default), or return it to primary"},
 };
 
 static json_t *
@@ -347,6 +385,19 @@ command_opt(const struct ctl_cmd *cmd, int argc, char **argv, int *i,
 	return CTL_OK;
 }
 
+/* Does cmd take an option named as arg is (its own before a global)? */
+static bool
+own_option(const struct ctl_cmd *cmd, const char *arg)
+{
+	const char *val;
+
+	for (int k = 0; k < CTL_OPT_COUNT; k++)
+		if ((cmd->opts & (1u << k)) &&
+		    opt_match(arg, ctl_opts[k].name, &val))
+			return true;
+	return false;
+}
+
 /* Name the missing argument as the usage line does: its first word. */
 static int
 missing(const struct ctl_cmd *cmd)
@@ -373,6 +424,10 @@ parse(struct ctl *c, const struct ctl_cmd *cmd, int argc, char **argv,
 				return ctl_usage(cmd,
 				    "unexpected argument '%s'", argv[i]);
 			a->pos[a->npos++] = argv[i++];
+		} else if (own_option(cmd, argv[i])) {
+			/* app check's --timeout is the check's, not flipctl's */
+			if ((rc = command_opt(cmd, argc, argv, &i, a)) != CTL_OK)
+				return rc;
 		} else if ((rc = ctl_global_opt(c, argc, argv, &i)) < 0) {
 			ctl_usage_rows(stderr, cmd->words);
 			return CTL_EUSAGE;

@@ -16,7 +16,7 @@
 #include "flipctl.h"
 
 static ctl_handler cmd_remote, cmd_app_write, cmd_app_show, cmd_group_create,
-    cmd_group_set, cmd_list, cmd_help;
+    cmd_group_set, cmd_list, cmd_help, cmd_app_check;
 
 #define APP_ENDPOINTS  "(--cname HOST | --addr IP [--addr IP ...])"
 
@@ -48,6 +48,21 @@ const struct ctl_cmd ctl_cmds[] = {
 	{"app status", cmd_remote, "app.status", "name", 1, 1, 0,
 	    ctl_print_app_status,
 	    "NAME", "print online, offline or none", NULL},
+	{"app check", cmd_app_check, "app.check", "name", 1, 1,
+	    CTL_O(TYPE) | CTL_O(PORT) | CTL_O(PATH) | CTL_O(HOST) |
+	    CTL_O(EXPECT) | CTL_O(BODY) | CTL_O(INTERVAL) | CTL_O(TIMEOUT) |
+	    CTL_O(FALL) | CTL_O(RISE), ctl_print_app,
+	    "NAME --type tcp|http|https|none [--port N] [--path PATH] "
+	    "[--host HOST] [--expect CODES] [--body TEXT] [--interval SECONDS] "
+	    "[--timeout SECONDS] [--fall N] [--rise N]",
+	    "set the app's health check, replacing the one it had (what is "
+	    "not given takes its default), or remove it with --type none; its "
+	    "probes start at once, at every endpoint", NULL},
+	{"app health", cmd_remote, "app.health", "name", 1, 1, 0,
+	    ctl_print_app_health, "NAME",
+	    "show the app's health (up, down or unknown, since when and why) "
+	    "and each endpoint's state, last check, latency and last error",
+	    NULL},
 	{"env", cmd_remote, "app.status", "name", 1, 1, 0, ctl_print_env,
 	    "NAME",
 	    "print FAILOVER_STATUS=<status>, for eval or an EnvironmentFile", NULL},
@@ -61,9 +76,13 @@ const struct ctl_cmd ctl_cmds[] = {
 	{"group show", cmd_remote, "group.show", "address", 1, 1, 0,
 	    ctl_print_group, "ADDRESS", "show one group", NULL},
 	{"group set", cmd_group_set, "group.set", "address", 1, 1,
-	    CTL_O(PRIMARY) | CTL_O(BACKUP) | CTL_O(TTL), ctl_print_group,
-	    "ADDRESS [--primary APP|none] [--backup APP|none] [--ttl SECONDS]",
-	    "change a group's apps or TTL", NULL},
+	    CTL_O(PRIMARY) | CTL_O(BACKUP) | CTL_O(TTL) | CTL_O(POLICY) |
+	    CTL_O(FAILBACK) | CTL_O(HOLD) | CTL_O(BOTH_DOWN), ctl_print_group,
+	    "ADDRESS [--primary APP|none] [--backup APP|none] [--ttl SECONDS] "
+	    "[--policy manual|auto [--failback [--hold SECONDS]] "
+	    "[--both-down keep|primary]]",
+	    "change a group's apps, TTL or failover policy (set whole: what "
+	    "is not given takes its default)", NULL},
 	{"group switch", cmd_remote, "group.switch", "address", 1, 1,
 	    CTL_O(TO), ctl_print_group,
 	    "ADDRESS [--to primary|backup]",
@@ -361,7 +380,17 @@ cmd_group_set(struct ctl *c, const struct ctl_cmd *cmd, struct ctl_argv *a)
 {
 	if (json_object_size(a->args) < 2)
 		return ctl_usage(cmd, "nothing to change: give --primary, "
-		    "--backup or --ttl");
+		    "--backup, --ttl or --policy");
+	return cmd_remote(c, cmd, a);
+}
+
+/* A check says what it is: --type is required, even to remove one. */
+static int
+cmd_app_check(struct ctl *c, const struct ctl_cmd *cmd, struct ctl_argv *a)
+{
+	if (json_object_get(a->args, "type") == NULL)
+		return ctl_usage(cmd, "--type is required (none removes the "
+		    "check)");
 	return cmd_remote(c, cmd, a);
 }
 

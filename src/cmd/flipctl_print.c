@@ -127,6 +127,124 @@ fmt_yesno(json_t *v, char *buf, size_t len)
 		fmt_value(v, buf, len);
 }
 
+/* Unix seconds with a fraction (a probe's time), to the second, UTC. */
+static void
+fmt_time_real(json_t *v, char *buf, size_t len)
+{
+	json_t *whole;
+
+	if (!json_is_real(v)) {
+		fmt_time(v, buf, len);
+		return;
+	}
+	whole = json_integer((json_int_t)json_real_value(v));
+	fmt_time(whole, buf, len);
+	json_decref(whole);
+}
+
+static void
+fmt_ms(json_t *v, char *buf, size_t len)
+{
+	if (json_is_number(v))
+		snprintf(buf, len, "%.1f ms", json_number_value(v));
+	else
+		fmt_value(v, buf, len);
+}
+
+/* Seconds that may have a fraction: "5", "0.2". */
+static void
+fmt_seconds(json_t *v, char *buf, size_t len)
+{
+	snprintf(buf, len, "%g", json_number_value(v));
+}
+
+/* "http :8080 /health, host www, expect 200-399, every 5s, timeout 2s,
+ * fall 3, rise 2" */
+static void
+fmt_check(json_t *v, char *buf, size_t len)
+{
+	char iv[32], to[32];
+	size_t off;
+	json_t *x;
+
+	if (!json_is_object(v)) {
+		fmt_value(v, buf, len);
+		return;
+	}
+	fmt_seconds(json_object_get(v, "interval"), iv, sizeof(iv));
+	fmt_seconds(json_object_get(v, "timeout"), to, sizeof(to));
+	off = (size_t)snprintf(buf, len, "%s port %lld",
+	    json_string_value(json_object_get(v, "type")),
+	    (long long)json_integer_value(json_object_get(v, "port")));
+	if (off < len && json_is_string(x = json_object_get(v, "path")))
+		off += (size_t)snprintf(buf + off, len - off, " path %s",
+		    json_string_value(x));
+	if (off < len && json_is_string(x = json_object_get(v, "host")))
+		off += (size_t)snprintf(buf + off, len - off, " host %s",
+		    json_string_value(x));
+	if (off < len && json_is_string(x = json_object_get(v, "expect")))
+		off += (size_t)snprintf(buf + off, len - off, " expect %s",
+		    json_string_value(x));
+	if (off < len && json_is_string(x = json_object_get(v, "body")))
+		off += (size_t)snprintf(buf + off, len - off, " body \"%s\"",
+		    json_string_value(x));
+	if (off < len)
+		snprintf(buf + off, len - off, ", every %ss, timeout %ss, fall "
+		    "%lld, rise %lld", iv, to,
+		    (long long)json_integer_value(json_object_get(v, "fall")),
+		    (long long)json_integer_value(json_object_get(v, "rise")));
+}
+
+/* "down since 2026-11-30T10:00:00Z"; null is unknown */
+static void
+fmt_health(json_t *v, char *buf, size_t len)
+{
+	char since[64];
+	json_t *t = json_object_get(v, "since");
+
+	if (json_is_null(v)) {
+		snprintf(buf, len, "unknown");
+		return;
+	}
+	if (!json_is_object(v)) {
+		fmt_value(v, buf, len);
+		return;
+	}
+	if (!json_is_integer(t)) {
+		snprintf(buf, len, "%s",
+		    json_string_value(json_object_get(v, "state")));
+		return;
+	}
+	fmt_time(t, since, sizeof(since));
+	snprintf(buf, len, "%s since %s",
+	    json_string_value(json_object_get(v, "state")), since);
+}
+
+/* "auto, failback after 300s, both down: keep" */
+static void
+fmt_policy(json_t *v, char *buf, size_t len)
+{
+	const char *mode = json_string_value(json_object_get(v, "mode"));
+	size_t off;
+
+	if (mode == NULL) {
+		fmt_value(v, buf, len);
+		return;
+	}
+	off = (size_t)snprintf(buf, len, "%s", mode);
+	if (strcmp(mode, "manual") == 0 || off >= len)
+		return;
+	if (json_is_true(json_object_get(v, "failback")))
+		off += (size_t)snprintf(buf + off, len - off, ", failback after "
+		    "%llds", (long long)json_integer_value(json_object_get(v,
+		    "hold")));
+	else
+		off += (size_t)snprintf(buf + off, len - off, ", sticky");
+	if (off < len)
+		snprintf(buf + off, len - off, ", both down: %s",
+		    json_string_value(json_object_get(v, "both_down")));
+}
+
 /* Who made a history row's change: the user name, else the uid. */
 static void
 fmt_actor(json_t *row, char *buf, size_t len)
@@ -157,10 +275,26 @@ fmt_moved(json_t *row, char *buf, size_t len)
 		snprintf(buf, len, "-");
 }
 
+/* Members of before/after shown their own way; the rest by value. */
+static const struct {
+	const char *key;
+	fmt_fn *fmt;
+} member_fmts[] = {
+	{"check", fmt_check},
+	{"policy", fmt_policy},
+	{"health", fmt_health},
+};
+
 /* One member's value in a change: "-" when absent, lists joined by ','. */
 static void
-fmt_member(json_t *v, char *buf, size_t len)
+fmt_member(const char *key, json_t *v, char *buf, size_t len)
 {
+	for (size_t i = 0; v != NULL &&
+	    i < sizeof(member_fmts) / sizeof(member_fmts[0]); i++)
+		if (strcmp(member_fmts[i].key, key) == 0) {
+			member_fmts[i].fmt(v, buf, len);
+			return;
+		}
 	if (v == NULL)
 		snprintf(buf, len, "-");
 	else if (json_is_array(v))
@@ -172,11 +306,11 @@ fmt_member(json_t *v, char *buf, size_t len)
 /* The members of before/after a history row shows, by its op's prefix. */
 static const struct {
 	const char *op;
-	const char *keys[5];
+	const char *keys[6];
 } change_keys[] = {
 	{"app.failover", {"to", "switched", NULL}},
-	{"group.", {"primary", "backup", "active", "ttl", NULL}},
-	{"app.", {"cname", "addrs", NULL}},
+	{"group.", {"primary", "backup", "active", "ttl", "policy", NULL}},
+	{"app.", {"cname", "addrs", "check", "health", NULL}},
 	{"import", {"apps", "groups", NULL}},
 	{"apply", {"created", "updated", "deleted", NULL}},
 };
@@ -222,12 +356,14 @@ fmt_change(json_t *row, char *buf, size_t len)
 		json_t *b = json_object_get(before, *k);
 		json_t *a = json_object_get(after, *k);
 
+		/* a new object lists what it has: not its empty members */
 		if ((a == NULL && b == NULL) || (a != NULL && b != NULL &&
-		    json_equal(a, b)) || (!json_is_object(before) && a == NULL))
+		    json_equal(a, b)) || (!json_is_object(before) &&
+		    (a == NULL || json_is_null(a))))
 			continue;
-		fmt_member(a, now, sizeof(now));
+		fmt_member(*k, a, now, sizeof(now));
 		if (json_is_object(before)) {
-			fmt_member(b, was, sizeof(was));
+			fmt_member(*k, b, was, sizeof(was));
 			off += (size_t)snprintf(buf + off, len - off,
 			    "%s%s %s -> %s", off ? ", " : "", *k, was, now);
 		} else {
@@ -262,6 +398,8 @@ static const struct field app_fields[] = {
 	{"status name", "status_name", fmt_value},
 	{"groups", "groups", fmt_value},
 	{"active groups", "active_groups", fmt_value},
+	{"check", "check", fmt_check},
+	{"health", "health", fmt_health},
 	{"created", "created", fmt_time},
 	{"updated", "updated", fmt_time},
 	{NULL, NULL, NULL},
@@ -275,8 +413,18 @@ static const struct field group_fields[] = {
 	{"active", "active", fmt_value},
 	{"active app", "active_app", fmt_value},
 	{"ttl", "ttl", fmt_value},
+	{"policy", "policy", fmt_policy},
 	{"created", "created", fmt_time},
 	{"updated", "updated", fmt_time},
+	{NULL, NULL, NULL},
+};
+
+static const struct field app_health_fields[] = {
+	{"app", "name", fmt_value},
+	{"health", "health", fmt_health},
+	{"confirmed", "confirmed", fmt_yesno},
+	{"check", "check", fmt_check},
+	{"resolving", "resolving", fmt_value},
 	{NULL, NULL, NULL},
 };
 
@@ -395,6 +543,18 @@ static const struct column stayed_columns[] = {
 	{NULL, NULL, NULL},
 };
 
+/* LAST ERROR last: it has blanks. */
+static const struct column endpoint_columns[] = {
+	{"ENDPOINT", "address", fmt_value},
+	{"STATE", "state", fmt_value},
+	{"LAST CHECK", "last_check", fmt_time_real},
+	{"LATENCY", "latency_ms", fmt_ms},
+	{"PROBES", "probes", fmt_value},
+	{"FAILED", "failures", fmt_value},
+	{"LAST ERROR", "last_error", fmt_value},
+	{NULL, NULL, NULL},
+};
+
 static const struct column follower_columns[] = {
 	{"GROUP", "address", fmt_value},
 	{"ROLE", "role", fmt_value},
@@ -499,6 +659,26 @@ ctl_print_app_show(json_t *app)
 	print_table(followers, follower_columns);
 }
 
+/*
+ * The app's health, why (the evidence of its last transition), then a
+ * table of its endpoints as the prober sees them now.
+ */
+void
+ctl_print_app_health(json_t *result)
+{
+	json_t *h = json_object_get(result, "health");
+	json_t *eps = json_object_get(result, "endpoints");
+
+	print_fields(result, app_health_fields);
+	if (json_is_string(json_object_get(h, "why")))
+		printf("why: %s\n", json_string_value(json_object_get(h,
+		    "why")));
+	if (json_array_size(eps) == 0)
+		return;
+	putchar('\n');
+	print_table(eps, endpoint_columns);
+}
+
 void
 ctl_print_apps(json_t *result)
 {
@@ -525,6 +705,10 @@ print_flat(const char *prefix, json_t *v)
 	const char *k;
 	json_t *e;
 
+	if (json_is_real(v)) {
+		printf("%s %.3f\n", prefix, json_real_value(v));
+		return;
+	}
 	if (!json_is_object(v)) {
 		printf("%s %lld\n", prefix, (long long)json_integer_value(v));
 		return;
@@ -620,11 +804,12 @@ print_step(json_t *st)
 	printf("%c %s %s", sign, kind, json_string_value(name) ?
 	    json_string_value(name) : "?");
 	json_object_foreach(json_object_get(st, "changes"), key, pair) {
-		fmt_member(json_array_get(pair, 1), now, sizeof(now));
+		fmt_member(key, json_array_get(pair, 1), now, sizeof(now));
 		if (json_is_null(json_array_get(pair, 0)))
 			printf("%s %s %s", n++ ? "," : ":", key, now);
 		else {
-			fmt_member(json_array_get(pair, 0), was, sizeof(was));
+			fmt_member(key, json_array_get(pair, 0), was,
+			    sizeof(was));
 			printf("%s %s %s -> %s", n++ ? "," : ":", key, was, now);
 		}
 	}

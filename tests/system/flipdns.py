@@ -94,6 +94,12 @@ OPTIONAL_SETTINGS = {
     "http_tls_cert": "http.tls.cert",
     "http_tls_key": "http.tls.key",
     "allow_zero_ttl": "zone.allow_zero_ttl",
+    "health_min_interval": "health.min_interval",
+    "health_ca_file": "health.ca_file",
+    "resolvers": "resolver.addresses",
+    "webhooks": "notify.webhooks",
+    "notify_secret": "notify.secret",
+    "notify_retry_max": "notify.retry_max",
 }
 
 
