@@ -381,6 +381,8 @@ cmd_app_check(struct cmd_ctx *x, json_t **result)
 		    sizeof(x->msg))) != FD_OK)
 			return err;
 	}
+	if (json_object_get(x->args, "timeout") == NULL)
+		fd_check_default_timeout(&ck);
 	if ((err = fd_change_app_check(&x->chg, name, &ck,
 	    x->env->cfg->health_min_interval_ms)) != FD_OK)
 		return err;

@@ -34,6 +34,13 @@ fd_check_defaults(struct fd_check *ck)
 	ck->rise = FD_CHECK_RISE_DEFAULT;
 }
 
+void
+fd_check_default_timeout(struct fd_check *ck)
+{
+	ck->timeout_ms = FD_CHECK_TIMEOUT_DEFAULT < ck->interval_ms ?
+	    FD_CHECK_TIMEOUT_DEFAULT : ck->interval_ms;
+}
+
 #define BAD(...) do {                                                \
 	snprintf(msg, msglen, __VA_ARGS__);                          \
 	return FD_EINVAL;                                            \

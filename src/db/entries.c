@@ -153,6 +153,7 @@ static enum fd_err
 read_check(struct fd_entries *r, struct fd_entry *e)
 {
 	char field[16], msg[256];
+	bool timeout_given = false;
 	yaml_mark_t kmark;
 	enum fd_err err;
 
@@ -175,6 +176,7 @@ read_check(struct fd_entries *r, struct fd_entry *e)
 		if (r->ev.type != YAML_SCALAR_EVENT)
 			return fd_entries_fail(r, r->ev.start_mark, FD_EINVAL,
 			    "check.%s: expected a single value", field);
+		timeout_given |= strcmp(field, "timeout") == 0;
 		err = fd_check_set(&e->check, field, scalar(r), msg, sizeof(msg));
 		if (err == FD_ENOTFOUND)
 			return fd_entries_fail(r, kmark, FD_EINVAL, "unknown key "
@@ -186,6 +188,8 @@ read_check(struct fd_entries *r, struct fd_entry *e)
 	if (e->check.type == FD_CHECK_NONE)
 		return fd_entries_fail(r, e->mark, FD_EINVAL, "check: needs a "
 		    "type (tcp, http or https)");
+	if (!timeout_given)
+		fd_check_default_timeout(&e->check);
 	return FD_OK;
 }
 

@@ -83,6 +83,11 @@ struct fd_check {
 
 /* Every field at its default, type none. */
 void fd_check_defaults(struct fd_check *ck);
+/*
+ * For a check given without a timeout, once its interval is set: the
+ * default timeout, or the interval when that is shorter.
+ */
+void fd_check_default_timeout(struct fd_check *ck);
 const char *fd_check_type_name(enum fd_check_type t);
 
 /*
