@@ -10,8 +10,8 @@
  * published to the workers, which take it from their next batch without
  * a lock and without dropping a query (zonepub.h), and the main thread's
  * settings (control ACLs, default TTL for new groups, reserved labels,
- * history retention, log level and syslog) switch at once: they are only
- * read there.
+ * history retention, log level and syslog, health.min_interval) switch
+ * at once: they are only read there.
  */
 #include <stddef.h>
 #include <stdio.h>
@@ -34,6 +34,8 @@
  * and the origin names every group in the store.  TCP limits are split
  * over the workers at start.  (RRL follows a reload: each UDP thread
  * reads rrl.rate and rrl.slip from the zone it answers from.)
+ * The prober thread copies health.ca_file, resolver.* and notify.* when
+ * it starts.
  */
 static const struct {
 	const char *key;
@@ -58,6 +60,14 @@ static const struct {
 	{"http.max_body", FIELD(http_max_body)},
 	{"http.tls.cert", FIELD(http_tls_cert)},
 	{"http.tls.key", FIELD(http_tls_key)},
+	/* the prober thread takes its copy of these when it starts */
+	{"health.ca_file", FIELD(health_ca_file)},
+	{"resolver.addresses", FIELD(n_resolvers)},
+	{"resolver.addresses", FIELD(resolvers)},
+	{"notify.webhooks", FIELD(n_webhooks)},
+	{"notify.webhooks", FIELD(webhooks)},
+	{"notify.secret", FIELD(notify_secret)},
+	{"notify.retry_max", FIELD(notify_retry_max)},
 };
 #define NRESTART (sizeof(restart_keys) / sizeof(restart_keys[0]))
 
