@@ -559,7 +559,11 @@ handle_set(struct fd_prober *p, struct msg *m)
 	log_debug("health: %s: %s check of %d endpoint%s%s%s", a->name,
 	    fd_check_type_name(a->ck.type), a->n, a->n == 1 ? "" : "s",
 	    cname[0] ? ", resolving " : "", cname);
-	app_update(p, a, false);
+	/*
+	 * The main thread forgets what it knew of an app it sends again:
+	 * what the endpoints that stayed establish is news to it.
+	 */
+	app_update(p, a, true);
 }
 
 static void

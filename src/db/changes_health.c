@@ -97,8 +97,10 @@ fd_change_app_check(struct fd_change *c, const char *name,
 		fd_check_defaults(&old);
 	else if (err != FD_OK)
 		FAIL(c, err, "app %s: its check: %s", name, fd_strerror(err));
-	if (fd_check_equal(&old, ck))
-		return FD_OK;    /* the same check: no new serial */
+	/* the same check, or none for none: no new serial */
+	if (fd_check_equal(&old, ck) ||
+	    (old.type == FD_CHECK_NONE && ck->type == FD_CHECK_NONE))
+		return FD_OK;
 	if (ck->type != FD_CHECK_NONE &&
 	    (len = fd_check_encode(buf, sizeof(buf), ck)) == 0)
 		FAIL(c, FD_EINVAL, "app %s: check record too large", name);

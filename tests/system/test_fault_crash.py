@@ -212,8 +212,9 @@ def mdb_stat(path):
             entries[name] = int(m.group(1))
     assert set(entries) == {"Main DB", "apps", "groups", "history", "meta",
                             "status", "tombstones", "app_groups",
-                            "tokens", "journal"}, r.stdout
-    assert entries["Main DB"] == 9, r.stdout
+                            "tokens", "journal", "checks", "health",
+                            "policies"}, r.stdout
+    assert entries["Main DB"] == 12, r.stdout
     # the environment and the free list are sound too
     r = subprocess.run(["mdb_stat", "-ef", path], capture_output=True,
                        text=True, timeout=HANG_GUARD)

@@ -180,6 +180,30 @@ def test_probes_start_with_the_check_stop_without_and_are_shared(hdaemon):
         web.stop()
 
 
+def test_new_endpoints_are_probed_and_the_state_confirmed_again(hdaemon):
+    """app set: the endpoints that stay keep their counts, the new one is
+    probed, and the app's state is confirmed again (fresh), so policies
+    keep acting on it."""
+    d = hdaemon
+    a = HTTPServer("127.0.0.43").start()
+    b = HTTPServer("127.0.0.44", port=a.port).start()
+    try:
+        d.ctl("app", "add", "w", "--addr", a.host)
+        d.ctl("app", "check", "w", "--type", "http", "--port", a.port,
+              "--interval", 0.2, "--timeout", 0.2)
+        wait_for("confirmed up", lambda: health(d, "w")["confirmed"] and
+                 state(d, "w") == "up", GUARD)
+        d.ctl("app", "set", "w", "--addr", a.host, "--addr", b.host)
+        wait_for("both probed", lambda: len(health(d, "w")["endpoints"]) ==
+                 2 and b.count() > 0, GUARD)
+        wait_for("confirmed again", lambda: health(d, "w")["confirmed"],
+                 GUARD)
+        assert state(d, "w") == "up"
+    finally:
+        a.stop()
+        b.stop()
+
+
 def test_check_validation_and_usage(hdaemon):
     d = hdaemon
     d.ctl("app", "add", "a", "--addr", "127.0.0.37")

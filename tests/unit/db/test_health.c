@@ -332,6 +332,10 @@ test_check_and_health_changes(void **state)
 	json_t *row;
 
 	add_app(f, "web1", "192.0.2.1");
+	/* no check removed from an app without one: nothing written */
+	s = serial(f);
+	assert_int_equal(set_check(f, "web1", "none", "80"), FD_OK);
+	assert_int_equal(serial(f), s);
 	/* a health report for an app without a check is refused */
 	assert_int_equal(end(f, fd_change_app_health(begin(f), "web1",
 	    FD_HEALTH_DOWN, "x")), FD_EREFUSED);
