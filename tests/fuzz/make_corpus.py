@@ -213,6 +213,23 @@ def control_seeds():
         "unknown-cmd": b'{"id": null, "cmd": "zone.drop"}',
         "unknown-arg": req(24, "app.show", '{"name": "web1", "nmae": 1}'),
         "not-object": b'["cmd", "status"]',
+        "app-check": req(26, "app.check", '{"name": "web1", "type": '
+                         '"https", "port": 443, "path": "/healthz", "host": '
+                         '"www.example.com", "expect": "200-299,301", "body": '
+                         '"ok", "interval": "5", "timeout": "0.5", "fall": 3, '
+                         '"rise": "2"}'),
+        "app-check-none": req(27, "app.check", '{"name": "web2", "type": '
+                              '"none"}'),
+        "app-health": req(28, "app.health", '{"name": "web1"}'),
+        "group-set-policy": req(29, "group.set", '{"address": "both", '
+                                '"policy": "auto", "failback": true, "hold": '
+                                '60, "both_down": "primary"}'),
+        "import-checks": req(30, "import", '{"name": "h.yaml"}') + b"\0"
+        + b"""apps:
+  - {name: hc, addrs: [192.0.2.90], check: {type: tcp, port: 22}}
+groups:
+  - {primary: hc, policy: auto, failback: true, hold: 5}
+""",
     }
 
 
@@ -288,6 +305,13 @@ storage: {path: *l}
         "multi-doc": minimal + b"---\n" + minimal,
         "tags-and-scalars": minimal + b"workers: !!str 3\nedns: "
         b"{udp_size: '1232'}\nchaos: {enabled: \"off\"}\n",
+        "health": minimal + b"""health: {min_interval: 0.25, ca_file: /etc/ssl/ca.pem}
+resolver: {addresses: [127.0.0.53, "[::1]:5353"]}
+notify:
+  webhooks: [http://127.0.0.1:8080/hook, "https://hooks.example.com/x?t=1"]
+  secret: s3cret
+  retry_max: 30
+""",
     }
 
 
