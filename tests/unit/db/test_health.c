@@ -2,7 +2,7 @@
  * test_health.c - what health checking keeps in the store (health.h):
  * check fields and rules, the records, the policy's decision (its truth
  * table, row by row), and the changes: app.check, app.health, a group's
- * policy, the automatic switch with its evidence, and the schema 2 -> 3
+ * policy, the automatic switch with its evidence, and the schema 3 -> 4
  * upgrade.
  */
 #include <stdio.h>
@@ -503,16 +503,16 @@ test_policy_and_automatic_switch(void **state)
 }
 
 /*
- * A schema 2 store (no health tables) is upgraded when opened; a copy of
+ * A schema 3 store (no health tables) is upgraded when opened; a copy of
  * one passes the backup check as it is.
  */
 static void
-test_schema_2_upgraded(void **state)
+test_schema_3_upgraded(void **state)
 {
 	static const char *const later[] = {"checks", "health", "policies"};
 	struct fx *f = *state;
-	uint32_t two = 2;
-	MDB_val k = {6, "schema"}, v = {sizeof(two), &two};
+	uint32_t three = 3;
+	MDB_val k = {6, "schema"}, v = {sizeof(three), &three};
 	MDB_txn *t;
 	MDB_dbi dbi;
 	struct fd_store *copy;
@@ -530,7 +530,7 @@ test_schema_2_upgraded(void **state)
 	assert_int_equal(mdb_txn_commit(t), 0);
 	fd_store_close(f->base.st);
 	f->base.st = NULL;
-	/* a schema 2 data file opens read-only as it is */
+	/* a schema 3 data file opens read-only as it is */
 	snprintf(file, sizeof(file), "%s/data.mdb", f->base.dir);
 	assert_int_equal(fd_store_open_file(file, &copy), FD_OK);
 	fd_store_close(copy);
@@ -558,7 +558,7 @@ main(void)
 		    setup, teardown),
 		cmocka_unit_test_setup_teardown(
 		    test_policy_and_automatic_switch, setup, teardown),
-		cmocka_unit_test_setup_teardown(test_schema_2_upgraded, setup,
+		cmocka_unit_test_setup_teardown(test_schema_3_upgraded, setup,
 		    teardown),
 	};
 
