@@ -418,6 +418,7 @@ fd_health_start(struct event_base *base, struct fd_store *st,
 {
 	struct fd_health *h;
 	enum fd_err err;
+	size_t n;
 
 	*out = NULL;
 	if ((h = calloc(1, sizeof(*h))) == NULL)
@@ -433,7 +434,8 @@ fd_health_start(struct event_base *base, struct fd_store *st,
 		free(h);
 		return err;
 	}
-	log_info("health: checking %zu app%s", sync_all(h), "s");
+	n = sync_all(h);
+	log_info("health: %zu app%s with a check", n, n == 1 ? "" : "s");
 	*out = h;
 	return FD_OK;
 }
