@@ -7,8 +7,10 @@
  * record readable, its endpoints well-formed), the groups (each record
  * readable, the apps it names present; their primary and active counts
  * summed per app), the status labels, the tombstones, the history rows'
- * keys, the tokens' and the IXFR journal's pages and the app-to-groups
- * index (one entry per app a group names).
+ * keys, the tokens' and the IXFR journal's pages, the app-to-groups
+ * index (one entry per app a group names), and the health tables (each
+ * check and health record readable and of an app that exists, each
+ * policy readable and of a group that exists).
  * Then each app's counters must equal what its groups say.  Each table's
  * walked entries must equal the count LMDB keeps for it.
  *
@@ -27,6 +29,7 @@
 
 #include "check.h"
 #include "flipdns/db/appindex.h"
+#include "flipdns/db/health.h"
 #include "flipdns/db/store.h"
 #include "flipdns/util/log.h"
 #include "flipdns/util/names.h"
@@ -298,6 +301,57 @@ check_history(struct walk *w, const MDB_val *k, const MDB_val *v)
 	return FD_OK;
 }
 
+/* app -> check (health.h): readable, of an app there is */
+static enum fd_err
+check_check(struct walk *w, const MDB_val *k, const MDB_val *v)
+{
+	struct fd_check ck;
+
+	if (app_find(w, k->mv_data, k->mv_size, false) == NULL)
+		return BAD(w, "a check is of an app that does not exist");
+	if (fd_check_decode(v->mv_data, v->mv_size, &ck) != FD_OK)
+		return BAD(w, "a check cannot be read");
+	return FD_OK;
+}
+
+/* app -> health (health.h): readable, of an app there is */
+static enum fd_err
+check_health(struct walk *w, const MDB_val *k, const MDB_val *v)
+{
+	struct fd_health_rec h;
+
+	if (app_find(w, k->mv_data, k->mv_size, false) == NULL)
+		return BAD(w, "a health state is of an app that does not exist");
+	if (fd_health_decode(v->mv_data, v->mv_size, &h) != FD_OK)
+		return BAD(w, "a health state cannot be read");
+	return FD_OK;
+}
+
+/* label -> policy (health.h): readable, of a group there is */
+static enum fd_err
+check_policy(struct walk *w, const MDB_val *k, const MDB_val *v)
+{
+	struct fd_policy p;
+	MDB_val g = *k, gv;
+
+	if (mdb_get(w->txn, w->dbi[FD_DB_GROUPS], &g, &gv) != 0)
+		return BAD(w, "a policy is of a group that does not exist");
+	if (fd_policy_decode(v->mv_data, v->mv_size, &p) != FD_OK)
+		return BAD(w, "a policy cannot be read");
+	return FD_OK;
+}
+
+/* Each health table: its walk, where messages say it is. */
+static const struct {
+	enum fd_store_db db;
+	const char *where;
+	enum fd_err (*fn)(struct walk *, const MDB_val *, const MDB_val *);
+} health_walks[] = {
+	{FD_DB_CHECKS, "checks", check_check},
+	{FD_DB_HEALTH, "health", check_health},
+	{FD_DB_POLICIES, "policies", check_policy},
+};
+
 /* app NUL label -> version, role (appindex.h) */
 static enum fd_err
 check_index(struct walk *w, const MDB_val *k, const MDB_val *v)
@@ -387,12 +441,12 @@ walk_all(struct walk *w, struct fd_check_facts *f)
 		    f->schema, FD_SCHEMA_VERSION);
 		return FD_EVERSION;
 	}
-	/* app_groups came with schema 2, tokens with 3 (store.c) */
-	if ((!w->have[FD_DB_APP_GROUPS] && f->schema >= 2) ||
-	    (!w->have[FD_DB_TOKENS] && f->schema >= 3))
-		return BAD(w, "table %s is missing", fd_store_db_names[
-		    w->have[FD_DB_APP_GROUPS] ? FD_DB_TOKENS :
-		    FD_DB_APP_GROUPS]);
+	/* app_groups came with schema 2, tokens with 3, ... (store.c) */
+	for (int i = 0; i < FD_DB_COUNT; i++)
+		if (!w->have[i] && fd_store_db_since[i] != 0 &&
+		    f->schema >= fd_store_db_since[i])
+			return BAD(w, "table %s is missing",
+			    fd_store_db_names[i]);
 	w->where = "free list";
 	if ((err = walk_table(w, FREE_DBI, check_free, NULL)) != FD_OK)
 		return err;
@@ -437,6 +491,14 @@ walk_all(struct walk *w, struct fd_check_facts *f)
 	if (w->have[FD_DB_JOURNAL] && (err = walk_table(w,
 	    w->dbi[FD_DB_JOURNAL], check_any, NULL)) != FD_OK)
 		return err;
+	for (size_t i = 0; i < sizeof(health_walks) / sizeof(health_walks[0]);
+	    i++) {
+		w->where = health_walks[i].where;
+		if (w->have[health_walks[i].db] && (err = walk_table(w,
+		    w->dbi[health_walks[i].db], health_walks[i].fn, NULL)) !=
+		    FD_OK)
+			return err;
+	}
 	if (!w->have[FD_DB_APP_GROUPS])
 		return FD_OK;
 	w->where = "app_groups";
@@ -457,12 +519,12 @@ open_tables(struct walk *w)
 
 	for (i = 0; i < FD_DB_COUNT; i++) {
 		rc = mdb_dbi_open(w->txn, fd_store_db_names[i], 0, &w->dbi[i]);
-		/* tables of later schemas: walk_all checks against it; the
-		 * IXFR journal, made by the first open that has zone
-		 * transfers, may be missing from any older store */
-		if (rc == MDB_NOTFOUND &&
-		    (i == FD_DB_APP_GROUPS || i == FD_DB_TOKENS ||
-		    i == FD_DB_JOURNAL))
+		/*
+		 * tables of later schemas: walk_all checks against it; the
+		 * IXFR journal (of no schema), made by the first open that
+		 * has zone transfers, may be missing from any older store
+		 */
+		if (rc == MDB_NOTFOUND && fd_store_db_since[i] != 1)
 			continue;
 		w->have[i] = rc == 0;
 		if (rc == 0)
