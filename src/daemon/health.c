@@ -377,8 +377,10 @@ static const struct {
 	{"app.remove", row_app_sync},
 	{"app.health", row_app_health},
 	{"group.switch", row_switch},
+	{"app.failover", row_switch},     /* many groups switched at once */
 	{"group.set", row_group_set},
 	{"import", row_import},
+	{"apply", row_import},            /* may change apps' endpoints */
 };
 
 static void

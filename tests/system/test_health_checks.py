@@ -217,7 +217,8 @@ def test_check_validation_and_usage(hdaemon):
                    "--interval", 0.01)                # below min_interval
     d.expect_error("app", "check", "a", "--type", "http", "--port", 80,
                    "--interval", 1, "--timeout", 2)
-    d.expect_error("app", "check", "nope", "--type", "tcp", "--port", 22)
+    d.expect_error("app", "check", "nope", "--type", "tcp", "--port", 22,
+                   code=flipdns.EXIT_NOTFOUND)
     d.expect_error("group", "set", d.create_group(), "--failback",
                    code=flipdns.EXIT_FAIL)            # needs --policy
     # app show and app list carry the check

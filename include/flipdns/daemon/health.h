@@ -5,7 +5,8 @@
  * What it does:
  *  - at start, hands the prober every app's check from the store, and
  *    after each commit the checks that changed (a post-commit hook reads
- *    the commit's history rows: app.check, app.set, app.remove, import);
+ *    the commit's history rows: app.check, app.set, app.remove, import,
+ *    apply);
  *  - turns each report of the prober into a change through the writer,
  *    as actor "health", when the state differs from the stored one: only
  *    transitions are written (db/health.h);
@@ -18,7 +19,7 @@
  *    it again, so a restart never switches anything by itself;
  *  - keeps a timer per group whose failback waits for its hold;
  *  - queues a webhook (prober.h, webhook.h) for every committed
- *    group.switch (whoever made it) and app.health row.
+ *    group.switch and app.failover (whoever made it) and app.health row.
  *
  * Main thread only.
  */
