@@ -42,7 +42,7 @@ def expected(d):
     """The history rows a receiver must get, oldest first."""
     rows = d.ctl_json("history", "--limit", "1000")["entries"]
     return [r for r in reversed(rows)
-            if r["op"] in ("group.switch", "app.health")]
+            if r["op"] in ("group.switch", "app.failover", "app.health")]
 
 
 def check_delivery(d, rx):
@@ -58,7 +58,7 @@ def check_delivery(d, rx):
         mac = hmac.new(SECRET.encode(), body, hashlib.sha256).hexdigest()
         assert headers["X-Signature"] == "sha256=" + mac
         assert headers["Content-Type"] == "application/json"
-        kind = "switch" if r["op"] == "group.switch" else "health"
+        kind = "health" if r["op"] == "app.health" else "switch"
         assert e["event"] == kind and headers["X-Flipdns-Event"] == kind
         assert {k: v for k, v in e.items() if k != "event"} == r
     return got
@@ -79,7 +79,9 @@ def test_each_event_once_in_order_signed_and_after_an_outage(hd, rx):
         wait_for("failover", lambda: d.ctl_json("group", "show", "g")[
             "active"] == "backup", GUARD)
         d.ctl("group", "switch", "g")     # by an operator: told too
+        d.ctl("app", "failover", "p")     # p's groups to their other side
         got = check_delivery(d, rx)
+        assert "app.failover" in [e["op"] for e in got]
         kinds = [(e["event"], e["subject"], e["actor"]) for e in got]
         assert ("switch", "g", "health") in kinds
         assert ("switch", "g", "root") in kinds
