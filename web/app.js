@@ -95,18 +95,29 @@ function confirmDialog(title, text) {
   });
 }
 
-function statusOf(name) {
-  const a = state.apps.find((x) => x.name === name);
-  return a ? a.status : null;
+function appOf(name) {
+  return state.apps.find((x) => x.name === name) || null;
+}
+
+/* An app's health from its checks: up, down, or none while unchecked. */
+function healthLabel(a) {
+  const h = a && a.health ? a.health.state : null;
+  const span = el("span", "health=" + (h || "unknown"),
+    h ? "health-" + h : "muted");
+  if (a && a.health && a.health.why) span.title = a.health.why;
+  return span;
 }
 
 function appLabel(name) {
   if (!name) return el("span", "none", "muted");
-  const s = statusOf(name);
+  const a = appOf(name);
   const span = el("span", name);
-  if (s) {
+  if (a) {
     span.appendChild(document.createTextNode(" "));
-    span.appendChild(el("span", "FAILOVER_STATUS=" + s, "status-" + s));
+    span.appendChild(el("span", "FAILOVER_STATUS=" + a.status,
+      "status-" + a.status));
+    span.appendChild(document.createTextNode(" "));
+    span.appendChild(healthLabel(a));
   }
   return span;
 }
@@ -220,6 +231,7 @@ function renderApps() {
     tr.dataset.name = a.name;
     cell(tr, "Name", a.name);
     cell(tr, "FAILOVER_STATUS", el("span", a.status, "status-" + a.status));
+    cell(tr, "Health", healthLabel(a));
     cell(tr, "Endpoints", a.cname ? "CNAME " + a.cname :
       (a.addrs || []).join(", "));
     const following = state.groups.filter((g) => g.primary === a.name ||

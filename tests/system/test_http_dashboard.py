@@ -53,7 +53,8 @@ def browser():
 
 @pytest.fixture
 def dash():
-    d = httpapi.start()
+    # sub-second health checks, for the health column
+    d = httpapi.start(health_min_interval=0.1)
     try:
         d.write_token = httpapi.token(d, "dashboard", "write")
         yield d
@@ -184,6 +185,15 @@ def test_dashboard_end_to_end(dash, browser):
     nav(drv, "apps")
     web1 = drv.find_element(By.CSS_SELECTOR, "#apps tr[data-name=web1]")
     assert address in web1.text and "primary" in web1.text
+    assert "health=unknown" in web1.text     # no check: no health
+
+    # health, where checks exist: a loopback app whose port refuses
+    # connections goes down, and the page shows it without a reload
+    d.ctl("app", "add", "web3", "--addr", "127.0.0.9")
+    d.ctl("app", "check", "web3", "--type", "tcp", "--port", 9,
+          "--interval", 0.2, "--timeout", 0.2, "--fall", 1, "--rise", 1)
+    wait_for(drv, EC.text_to_be_present_in_element(
+        (By.CSS_SELECTOR, "#apps tr[data-name=web3]"), "health=down"))
 
     # history, filtered to the group: the page's switch by the token
     nav(drv, "history")
