@@ -23,6 +23,7 @@ import subprocess
 import tempfile
 import time
 
+import dns.exception
 import dns.message
 import dns.query
 import dns.rcode
@@ -123,15 +124,25 @@ class Secondary:
 
     # -- asking it -----------------------------------------------------
 
-    def query(self, name, rdtype, timeout=2):
+    def query(self, name, rdtype, timeout=2, tries=5):
+        """A UDP question to the secondary.  A lost datagram or a busy
+        secondary (BIND while it loads a transfer, a loaded CI machine) is
+        not what any test here is about: ask again, up to tries times,
+        and only then let the timeout through."""
         q = dns.message.make_query(name, rdtype, use_edns=0,
                                    payload=EDNS_SIZE)
-        return dns.query.udp(q, self.addr, port=self.port, timeout=timeout)
+        for attempt in range(tries):
+            try:
+                return dns.query.udp(q, self.addr, port=self.port,
+                                     timeout=timeout)
+            except dns.exception.Timeout:
+                if attempt == tries - 1:
+                    raise
 
     def serial(self):
         """The serial it serves, or None while it has no zone."""
         try:
-            r = self.query(self.daemon.origin, "SOA", timeout=1)
+            r = self.query(self.daemon.origin, "SOA", timeout=1, tries=1)
         except Exception:
             return None
         if r.rcode() != dns.rcode.NOERROR or not r.answer:
