@@ -71,6 +71,15 @@ static const struct route routes[] = {
 	{EVHTTP_REQ_GET, "/api/v1/apps/*/status", "app.status", "name", false,
 	    200},
 	{EVHTTP_REQ_GET, "/api/v1/history", "history", NULL, false, 200},
+	{EVHTTP_REQ_POST, "/api/v1/apps/*/failover", "app.failover", "name",
+	    true, 200},
+	{EVHTTP_REQ_PUT, "/api/v1/apps/*/check", "app.check", "name", true,
+	    200},
+	{EVHTTP_REQ_GET, "/api/v1/apps/*/health", "app.health", "name", false,
+	    200},
+	{EVHTTP_REQ_GET, "/api/v1/stats", "stats", NULL, false, 200},
+	{EVHTTP_REQ_GET, "/api/v1/secondaries", "secondaries", NULL, false,
+	    200},
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 

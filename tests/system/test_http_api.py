@@ -306,3 +306,37 @@ def test_client_gone_before_the_commit(api):
             break
         time.sleep(0.1)
     assert body["apps"] == 40, body
+
+
+def test_failover_check_health_stats_secondaries(api):
+    """The newer commands have routes too: app failover, app check and
+    health, stats, secondaries; a read token may read them, not write."""
+    d, a = api, api.api
+    assert a.post("/api/v1/apps", {"name": "web1", "addrs": [A1]})[0] == 201
+    assert a.post("/api/v1/apps", {"name": "web2", "addrs": [A2]})[0] == 201
+    st, g, _ = a.post("/api/v1/groups", {"primary": "web1",
+                                         "backup": "web2"})
+    assert st == 201, g
+    address = g["address"]
+    st, body, _ = a.post("/api/v1/apps/web1/failover", {})
+    assert st == 200, body
+    assert a_records(d, address) == [A2]
+    rows = d.ctl_json("history", address)["entries"]
+    assert rows[0]["op"] == "app.failover" and rows[0]["actor"] == "ci-bot"
+
+    # checks probe app endpoints: this one is on loopback (tests send
+    # nothing anywhere else), a port nothing listens on
+    assert a.post("/api/v1/apps", {"name": "lo", "addrs": ["127.0.0.9"]})[0] \
+        == 201
+    reader = httpapi.Api(d.http_base, httpapi.token(d, "ro", "read"))
+    st, body, _ = reader.put("/api/v1/apps/lo/check",
+                             {"type": "tcp", "port": 9})
+    assert st == 403, body
+    st, body, _ = a.put("/api/v1/apps/lo/check", {"type": "tcp", "port": 9})
+    assert st == 200, body
+    st, body, _ = reader.get("/api/v1/apps/lo/health")
+    assert st == 200 and "state" in json.dumps(body), body
+    st, body, _ = reader.get("/api/v1/stats")
+    assert st == 200 and "queries" in body and body["serial"] == d.serial()
+    st, body, _ = reader.get("/api/v1/secondaries")
+    assert st == 200, body

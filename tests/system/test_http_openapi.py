@@ -27,6 +27,10 @@ ROUTES = {
     ("get", "/api/v1/apps/{name}"), ("put", "/api/v1/apps/{name}"),
     ("delete", "/api/v1/apps/{name}"), ("get", "/api/v1/apps/{name}/status"),
     ("get", "/api/v1/history"),
+    ("post", "/api/v1/apps/{name}/failover"),
+    ("put", "/api/v1/apps/{name}/check"),
+    ("get", "/api/v1/apps/{name}/health"),
+    ("get", "/api/v1/stats"), ("get", "/api/v1/secondaries"),
 }
 
 
